@@ -1,0 +1,145 @@
+///@file The nixdrill command: parses arguments and calls the use-case drivers.
+#include "cli/options.hpp"
+#include "engine/eval_runner.hpp"
+#include "nixdrill_config.hpp"
+#include "nixeval/evaluator.hpp"
+#include "report/json_report.hpp"
+#include "report/junit.hpp"
+#include "report/prometheus.hpp"
+#include "report/terminal.hpp"
+#include "scenario/parser.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+using namespace nixdrill;
+
+namespace {
+
+constexpr int exitFailed = 1;
+constexpr int exitUsage = 2;
+
+std::string newRunId() {
+    auto now = std::chrono::system_clock::now();
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+    return std::string(buf) + "-" + std::to_string(::getpid());
+}
+
+/// Renders every report first and only then writes them, each atomically: a failure leaves
+/// the previous good reports in place.
+/// @throws util::SystemError when a report cannot be written.
+void writeReports(const model::RunResult& run, const cli::ReportTargets& targets) {
+    std::vector<std::pair<std::filesystem::path, std::string>> outputs;
+    if (targets.json) {
+        outputs.emplace_back(*targets.json,
+                             report::toJson(run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    }
+    if (targets.junit) {
+        outputs.emplace_back(*targets.junit, report::renderJunit(run));
+    }
+    if (targets.prometheus) {
+        outputs.emplace_back(*targets.prometheus, report::renderPrometheus(run));
+    }
+    for (const auto& [path, content] : outputs) {
+        util::writeFileAtomic(path, content);
+    }
+}
+
+int finish(const model::RunResult& run, const cli::Options& o) {
+    std::cout << report::renderSummary(run) << std::endl;
+    try {
+        writeReports(run, o.reports);
+    } catch (const util::Error& e) {
+        std::cerr << "nixdrill: reports not written: " << e.describe() << std::endl;
+        return exitUsage;
+    }
+    return run.ok() ? 0 : exitFailed;
+}
+
+int runEvalCommand(const cli::Options& o) {
+    nixeval::EvaluatorOptions eo;
+    eo.nixDir = nixeval::findNixDir(o.nixDir);
+    eo.deadline = o.evalTimeout;
+    nixeval::NixEvaluator evaluator(eo);
+
+    auto loaded = scenario::loadScenarios(o.paths);
+    engine::EvalRunOptions ro;
+    ro.accept = o.accept;
+    ro.onCase = [&](const model::CaseResult& c) {
+        if (!o.quiet || c.outcome != model::Outcome::Passed) {
+            std::cout << report::renderCaseLine(c) << std::flush;
+        }
+    };
+    auto run = engine::runEval(loaded, evaluator, ro);
+    run.runId = newRunId();
+    run.properties["nixdrill.version"] = NIXDRILL_VERSION;
+    try {
+        run.properties["nix.version"] = evaluator.nixVersion();
+    } catch (const util::Error& e) {
+        run.properties["nix.version"] = "unknown";
+    }
+    run.properties["nix.dir"] = eo.nixDir.string();
+    return finish(run, o);
+}
+
+int runReportCommand(const cli::Options& o) {
+    nlohmann::json j;
+    std::string text = util::readFile(*o.from);
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw util::InputError(o.from->string() + ": not JSON: " + e.what());
+    }
+    model::RunResult run;
+    try {
+        run = report::runResultFromJson(j);
+    } catch (util::Error& e) {
+        e.addContext("while reading the run result " + o.from->string());
+        throw;
+    }
+    if (!o.quiet) {
+        std::cout << report::renderTerminal(run);
+    }
+    return finish(run, o);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const char* acceptEnv = std::getenv("NIXDRILL_ACCEPT");
+    cli::Options o;
+    try {
+        o = cli::parseOptions(args, acceptEnv != nullptr && std::string(acceptEnv) == "1");
+    } catch (const util::Error& e) {
+        std::cerr << "nixdrill: " << e.describe() << std::endl;
+        return exitUsage;
+    }
+    try {
+        if (o.command == "help") {
+            std::cout << cli::usage();
+            return 0;
+        }
+        if (o.command == "version") {
+            std::cout << "nixdrill " << NIXDRILL_VERSION << std::endl;
+            return 0;
+        }
+        if (o.command == "eval") {
+            return runEvalCommand(o);
+        }
+        return runReportCommand(o);
+    } catch (const util::Error& e) {
+        std::cerr << "nixdrill: " << e.describe() << std::endl;
+        return exitUsage;
+    } catch (const std::exception& e) {
+        std::cerr << "nixdrill: internal error: " << e.what() << std::endl;
+        return exitUsage;
+    }
+}

@@ -1,0 +1,93 @@
+///@file Command-line parsing.
+#include "cli/options.hpp"
+
+#include "util/error.hpp"
+
+#include <charconv>
+
+namespace nixdrill::cli {
+
+std::string usage() {
+    return R"(usage: nixdrill COMMAND [OPTIONS] [PATH...]
+
+commands:
+  eval PATH...        evaluate scenarios (files or directories of *.json) with nix/lib in one
+                      batched Nix evaluation and check their outputs
+  report --from RUN   render reports again from a stored run result (--json output of a run)
+  version             print the version
+  help                print this text
+
+options:
+  --junit FILE        write JUnit XML
+  --prometheus FILE   write a Prometheus textfile (node_exporter textfile collector)
+  --json FILE         write the stored run result (what `report` reads)
+  --accept            rewrite scenario expectations from the actual outputs (also NIXDRILL_ACCEPT=1)
+  --nix-dir DIR       where nixdrill's nix/ directory is (also NIXDRILL_NIX_DIR)
+  --eval-timeout SEC  deadline of one Nix evaluation (default 300)
+  --quiet             print only failures and the summary
+
+exit status: 0 all passed, 1 something failed or broke, 2 bad usage or reports not written
+)";
+}
+
+Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnvironment) {
+    Options o;
+    o.accept = acceptFromEnvironment;
+    if (args.empty()) {
+        throw util::InputError("no command given\n\n" + usage());
+    }
+    o.command = args[0];
+    if (o.command == "--help" || o.command == "-h") {
+        o.command = "help";
+    }
+    if (o.command != "eval" && o.command != "report" && o.command != "version" && o.command != "help") {
+        throw util::InputError("unknown command '" + o.command + "'\n\n" + usage());
+    }
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        const auto& a = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size() || args[i + 1].empty()) {
+                throw util::InputError("option " + a + " needs a value");
+            }
+            return args[++i];
+        };
+        if (a == "--junit") {
+            o.reports.junit = value();
+        } else if (a == "--prometheus") {
+            o.reports.prometheus = value();
+        } else if (a == "--json") {
+            o.reports.json = value();
+        } else if (a == "--from") {
+            o.from = value();
+        } else if (a == "--nix-dir") {
+            o.nixDir = value();
+        } else if (a == "--accept") {
+            o.accept = true;
+        } else if (a == "--quiet") {
+            o.quiet = true;
+        } else if (a == "--eval-timeout") {
+            auto v = value();
+            long long secs = 0;
+            auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
+            if (ec != std::errc() || ptr != v.data() + v.size() || secs <= 0) {
+                throw util::InputError("--eval-timeout takes a positive number of seconds, got '" + v + "'");
+            }
+            o.evalTimeout = std::chrono::seconds(secs);
+        } else if (a == "--help" || a == "-h") {
+            o.command = "help";
+        } else if (a.size() > 1 && a[0] == '-') {
+            throw util::InputError("unknown option '" + a + "'\n\n" + usage());
+        } else {
+            o.paths.emplace_back(a);
+        }
+    }
+    if (o.command == "eval" && o.paths.empty()) {
+        throw util::InputError("eval needs at least one scenario file or directory");
+    }
+    if (o.command == "report" && !o.from) {
+        throw util::InputError("report needs --from RUN.json");
+    }
+    return o;
+}
+
+} // namespace nixdrill::cli

@@ -1,0 +1,34 @@
+///@file Command-line parsing of the nixdrill CLI (no I/O, so it is unit-testable).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nixdrill::cli {
+
+struct ReportTargets {
+    std::optional<std::filesystem::path> junit;
+    std::optional<std::filesystem::path> prometheus;
+    std::optional<std::filesystem::path> json;
+};
+
+struct Options {
+    std::string command; ///< eval, report, version, help
+    std::vector<std::filesystem::path> paths;
+    ReportTargets reports;
+    std::optional<std::filesystem::path> from; ///< report: the stored run result to render
+    std::optional<std::filesystem::path> nixDir;
+    bool accept = false;
+    bool quiet = false;
+    std::chrono::seconds evalTimeout{300};
+};
+
+/// @throws util::InputError with a usage message naming the bad argument.
+Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnvironment);
+
+std::string usage();
+
+} // namespace nixdrill::cli

@@ -1,0 +1,212 @@
+///@file The `eval` use case.
+#include "engine/eval_runner.hpp"
+
+#include "scenario/parser.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+#include "util/text.hpp"
+#include "verify/collector_invariants.hpp"
+#include "verify/json_diff.hpp"
+
+#include <chrono>
+#include <map>
+
+namespace nixdrill::engine {
+
+using model::CaseResult;
+using model::Outcome;
+using nlohmann::json;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+json plain(const nlohmann::ordered_json& j) {
+    return json::parse(j.dump());
+}
+
+} // namespace
+
+CaseResult judgeScenario(const model::Scenario& scenario, const nixeval::EvalOutcome& outcome) {
+    auto start = Clock::now();
+    CaseResult c;
+    c.name = scenario.name;
+    c.scenario = scenario.name;
+    c.classname = scenario.group;
+    c.kind = "eval";
+
+    const bool evaluationFailed = outcome.status != nixeval::EvalStatus::Ok;
+    if (!scenario.expectError.empty()) {
+        if (!evaluationFailed) {
+            c.outcome = Outcome::Failed;
+            c.message = "evaluation succeeded, but an error was expected";
+            c.mismatches.push_back({"/expectError", json(scenario.expectError), std::nullopt, "no error"});
+        } else {
+            for (std::size_t i = 0; i < scenario.expectError.size(); ++i) {
+                if (outcome.message.find(scenario.expectError[i]) == std::string::npos) {
+                    c.mismatches.push_back({"/expectError/" + std::to_string(i), json(scenario.expectError[i]),
+                                            json(outcome.message), "not found in the error message"});
+                }
+            }
+            if (!c.mismatches.empty()) {
+                c.outcome = Outcome::Failed;
+                c.message = "evaluation failed with a different error than expected";
+            }
+        }
+        c.output = evaluationFailed ? "error: " + outcome.message : "";
+    } else if (evaluationFailed) {
+        // Nix's own message, unchanged: the scenario could not be judged.
+        c.outcome = Outcome::Broken;
+        c.message = (outcome.status == nixeval::EvalStatus::Invalid ? "nix/lib rejected the contracts: "
+                                                                    : "Nix evaluation failed: ") +
+                    outcome.message;
+    } else {
+        const json services = plain(scenario.services);
+        if (outcome.value.contains("collector")) {
+            c.mismatches = verify::checkCollectorInvariants(services, outcome.value["collector"]);
+        }
+        if (scenario.expect) {
+            // Each field listed under a section is compared exactly; fields left out are not checked.
+            for (const auto& [section, fields] : scenario.expect->items()) {
+                std::string sectionPointer = "/" + util::escapePointerToken(section);
+                if (!outcome.value.contains(section)) {
+                    c.mismatches.push_back({sectionPointer, plain(fields), std::nullopt, "missing"});
+                    continue;
+                }
+                const auto& actualSection = outcome.value[section];
+                for (const auto& [field, expected] : fields.items()) {
+                    std::string pointer = sectionPointer + "/" + util::escapePointerToken(field);
+                    if (!actualSection.is_object() || !actualSection.contains(field)) {
+                        c.mismatches.push_back({pointer, plain(expected), std::nullopt, "missing"});
+                        continue;
+                    }
+                    auto diff = verify::diffJson(plain(expected), actualSection[field], pointer);
+                    c.mismatches.insert(c.mismatches.end(), diff.begin(), diff.end());
+                }
+            }
+        }
+        if (!c.mismatches.empty()) {
+            c.outcome = Outcome::Failed;
+            std::size_t invariants = 0;
+            for (const auto& m : c.mismatches) {
+                invariants += m.note.rfind("invariant:", 0) == 0;
+            }
+            c.message = std::to_string(c.mismatches.size()) + " difference(s) from the expected outputs";
+            if (invariants > 0) {
+                c.message += ", " + std::to_string(invariants) + " of them broken invariant(s)";
+            }
+        }
+    }
+    c.durationSeconds = outcome.seconds + since(start);
+    return c;
+}
+
+std::optional<nlohmann::ordered_json> acceptedDocument(const model::Scenario& scenario,
+                                                       const nixeval::EvalOutcome& outcome) {
+    auto doc = scenario.document;
+    if (outcome.status == nixeval::EvalStatus::Ok) {
+        if (!scenario.expectError.empty()) {
+            return std::nullopt; // an expected error that did not happen is a real failure, not a golden change
+        }
+        nlohmann::ordered_json expect = nlohmann::ordered_json::object();
+        for (const auto& [section, value] : outcome.value.items()) {
+            expect[section] = nlohmann::ordered_json::parse(value.dump());
+        }
+        doc["expect"] = expect;
+        return doc;
+    }
+    if (outcome.status == nixeval::EvalStatus::Invalid && !scenario.expectError.empty()) {
+        doc["expectError"] = outcome.errors.empty() ? outcome.message : outcome.errors.front();
+        return doc;
+    }
+    return std::nullopt;
+}
+
+model::RunResult runEval(const scenario::LoadResult& loaded, const nixeval::NixEvaluator& evaluator,
+                         const EvalRunOptions& options) {
+    auto start = Clock::now();
+    model::RunResult run;
+    run.command = "eval";
+    run.startedAt = util::formatTimestamp(std::chrono::system_clock::now());
+
+    std::vector<nixeval::EvalRequest> requests;
+    for (const auto& s : loaded.scenarios) {
+        requests.push_back({s.name, s.services, s.backup});
+    }
+    std::vector<nixeval::EvalOutcome> outcomes;
+    std::string infraError;
+    try {
+        outcomes = evaluator.evaluate(requests);
+    } catch (const util::Error& e) {
+        infraError = e.describe();
+    }
+
+    std::map<std::string, model::SuiteResult> suites;
+    auto suiteFor = [&](const std::string& group, const std::string& file) -> model::SuiteResult& {
+        auto& s = suites[group];
+        if (s.name.empty()) {
+            s.name = group;
+            s.file = std::filesystem::path(file).parent_path().string();
+            s.timestamp = run.startedAt;
+        }
+        return s;
+    };
+    auto add = [&](model::SuiteResult& suite, CaseResult c) {
+        suite.durationSeconds += c.durationSeconds;
+        if (options.onCase) {
+            options.onCase(c);
+        }
+        suite.cases.push_back(std::move(c));
+    };
+
+    for (const auto& err : loaded.errors) {
+        CaseResult c;
+        c.name = std::filesystem::path(err.file).filename().string();
+        c.scenario = c.name;
+        c.classname = err.group;
+        c.kind = "eval";
+        c.outcome = Outcome::Broken;
+        c.message = "cannot load scenario: " + err.message;
+        add(suiteFor(err.group, err.file), std::move(c));
+    }
+
+    for (std::size_t i = 0; i < loaded.scenarios.size(); ++i) {
+        const auto& s = loaded.scenarios[i];
+        auto& suite = suiteFor(s.group, s.file);
+        if (!infraError.empty()) {
+            CaseResult c;
+            c.name = s.name;
+            c.scenario = s.name;
+            c.classname = s.group;
+            c.kind = "eval";
+            c.outcome = Outcome::Broken;
+            c.message = infraError;
+            add(suite, std::move(c));
+            continue;
+        }
+        auto c = judgeScenario(s, outcomes[i]);
+        bool unwritten = !s.expect && s.expectError.empty();
+        if (options.accept && (c.outcome != Outcome::Passed || unwritten)) {
+            if (auto doc = acceptedDocument(s, outcomes[i])) {
+                util::writeFileAtomic(s.file, scenario::formatScenarioDocument(*doc));
+                c = judgeScenario(scenario::parseScenario(scenario::formatScenarioDocument(*doc), s.file, s.group),
+                                  outcomes[i]);
+                c.output = "expectations rewritten from the actual outputs (accept mode)" +
+                           (c.output.empty() ? "" : "\n" + c.output);
+            }
+        }
+        add(suite, std::move(c));
+    }
+
+    for (auto& [name, suite] : suites) {
+        run.suites.push_back(std::move(suite));
+    }
+    run.durationSeconds = since(start);
+    return run;
+}
+
+} // namespace nixdrill::engine

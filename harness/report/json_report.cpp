@@ -1,0 +1,184 @@
+///@file RunResult <-> JSON.
+#include "report/json_report.hpp"
+
+#include "util/error.hpp"
+
+namespace nixdrill::report {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+ordered_json mismatchJson(const model::Mismatch& m) {
+    ordered_json j;
+    j["pointer"] = m.pointer;
+    if (m.expected) {
+        j["expected"] = *m.expected;
+    }
+    if (m.actual) {
+        j["actual"] = *m.actual;
+    }
+    if (!m.note.empty()) {
+        j["note"] = m.note;
+    }
+    return j;
+}
+
+template <typename T> T field(const json& j, const char* key, const std::string& pointer) {
+    if (!j.is_object() || !j.contains(key)) {
+        throw util::InputError(pointer + "/" + key + ": missing");
+    }
+    try {
+        return j.at(key).get<T>();
+    } catch (const json::exception&) {
+        throw util::InputError(pointer + "/" + key + ": has the wrong type (" + j.at(key).type_name() + ")");
+    }
+}
+
+template <typename T> T optionalField(const json& j, const char* key, const std::string& pointer, T fallback) {
+    if (!j.is_object() || !j.contains(key)) {
+        return fallback;
+    }
+    return field<T>(j, key, pointer);
+}
+
+const json& arrayField(const json& j, const char* key, const std::string& pointer) {
+    static const json empty = json::array();
+    if (!j.contains(key)) {
+        return empty;
+    }
+    if (!j.at(key).is_array()) {
+        throw util::InputError(pointer + "/" + key + ": expected a list");
+    }
+    return j.at(key);
+}
+
+} // namespace
+
+ordered_json toJson(const model::RunResult& run) {
+    ordered_json j;
+    j["format"] = runResultFormat;
+    j["runId"] = run.runId;
+    j["command"] = run.command;
+    j["startedAt"] = run.startedAt;
+    j["durationSeconds"] = run.durationSeconds;
+    j["properties"] = ordered_json::object();
+    for (const auto& [k, v] : run.properties) {
+        j["properties"][k] = v;
+    }
+    auto counts = run.counts();
+    j["counts"] = {{"passed", counts.passed},
+                   {"failed", counts.failed},
+                   {"broken", counts.broken},
+                   {"skipped", counts.skipped},
+                   {"total", counts.total()}};
+    j["suites"] = ordered_json::array();
+    for (const auto& s : run.suites) {
+        ordered_json sj;
+        sj["name"] = s.name;
+        sj["file"] = s.file;
+        sj["timestamp"] = s.timestamp;
+        sj["durationSeconds"] = s.durationSeconds;
+        sj["cases"] = ordered_json::array();
+        for (const auto& c : s.cases) {
+            ordered_json cj;
+            cj["name"] = c.name;
+            cj["classname"] = c.classname;
+            cj["scenario"] = c.scenario;
+            cj["kind"] = c.kind;
+            cj["outcome"] = std::string(model::toString(c.outcome));
+            cj["durationSeconds"] = c.durationSeconds;
+            if (!c.message.empty()) {
+                cj["message"] = c.message;
+            }
+            if (!c.mismatches.empty()) {
+                cj["mismatches"] = ordered_json::array();
+                for (const auto& m : c.mismatches) {
+                    cj["mismatches"].push_back(mismatchJson(m));
+                }
+            }
+            if (!c.output.empty()) {
+                cj["output"] = c.output;
+            }
+            sj["cases"].push_back(std::move(cj));
+        }
+        j["suites"].push_back(std::move(sj));
+    }
+    return j;
+}
+
+model::RunResult runResultFromJson(const json& j) {
+    if (!j.is_object()) {
+        throw util::InputError("/: a stored run result is a JSON object");
+    }
+    auto format = field<std::string>(j, "format", "");
+    if (format != runResultFormat) {
+        throw util::InputError("/format: unsupported run result format \"" + format + "\" (this nixdrill reads \"" +
+                               runResultFormat + "\")");
+    }
+    model::RunResult run;
+    run.runId = field<std::string>(j, "runId", "");
+    run.command = field<std::string>(j, "command", "");
+    run.startedAt = optionalField<std::string>(j, "startedAt", "", "");
+    run.durationSeconds = optionalField<double>(j, "durationSeconds", "", 0);
+    if (j.contains("properties")) {
+        if (!j["properties"].is_object()) {
+            throw util::InputError("/properties: expected an object");
+        }
+        for (const auto& [k, v] : j["properties"].items()) {
+            if (!v.is_string()) {
+                throw util::InputError("/properties/" + k + ": expected a string");
+            }
+            run.properties[k] = v.get<std::string>();
+        }
+    }
+    const auto& suites = arrayField(j, "suites", "");
+    for (std::size_t si = 0; si < suites.size(); ++si) {
+        const auto& sj = suites[si];
+        std::string sp = "/suites/" + std::to_string(si);
+        model::SuiteResult s;
+        s.name = field<std::string>(sj, "name", sp);
+        s.file = optionalField<std::string>(sj, "file", sp, "");
+        s.timestamp = optionalField<std::string>(sj, "timestamp", sp, "");
+        s.durationSeconds = optionalField<double>(sj, "durationSeconds", sp, 0);
+        const auto& cases = arrayField(sj, "cases", sp);
+        for (std::size_t ci = 0; ci < cases.size(); ++ci) {
+            const auto& cj = cases[ci];
+            std::string cp = sp + "/cases/" + std::to_string(ci);
+            model::CaseResult c;
+            c.name = field<std::string>(cj, "name", cp);
+            c.classname = field<std::string>(cj, "classname", cp);
+            c.scenario = optionalField<std::string>(cj, "scenario", cp, c.name);
+            c.kind = optionalField<std::string>(cj, "kind", cp, "");
+            auto outcome = model::outcomeFromString(field<std::string>(cj, "outcome", cp));
+            if (!outcome) {
+                throw util::InputError(cp + "/outcome: not one of passed, failed, broken, skipped");
+            }
+            c.outcome = *outcome;
+            c.durationSeconds = optionalField<double>(cj, "durationSeconds", cp, 0);
+            c.message = optionalField<std::string>(cj, "message", cp, "");
+            c.output = optionalField<std::string>(cj, "output", cp, "");
+            const auto& ms = arrayField(cj, "mismatches", cp);
+            for (std::size_t mi = 0; mi < ms.size(); ++mi) {
+                const auto& mj = ms[mi];
+                std::string mp = cp + "/mismatches/" + std::to_string(mi);
+                model::Mismatch m;
+                m.pointer = field<std::string>(mj, "pointer", mp);
+                if (mj.contains("expected")) {
+                    m.expected = mj["expected"];
+                }
+                if (mj.contains("actual")) {
+                    m.actual = mj["actual"];
+                }
+                m.note = optionalField<std::string>(mj, "note", mp, "");
+                c.mismatches.push_back(std::move(m));
+            }
+            s.cases.push_back(std::move(c));
+        }
+        run.suites.push_back(std::move(s));
+    }
+    return run;
+}
+
+} // namespace nixdrill::report

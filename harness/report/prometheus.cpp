@@ -1,0 +1,148 @@
+///@file Prometheus textfile-collector output.
+#include "report/prometheus.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <sstream>
+
+namespace nixdrill::report {
+
+namespace {
+
+std::string number(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+struct Writer {
+    std::ostringstream out;
+    void header(const char* name, const char* type, const char* help) {
+        out << "# HELP " << name << ' ' << help << '\n' << "# TYPE " << name << ' ' << type << '\n';
+    }
+    void sample(const char* name, const std::vector<std::pair<std::string, std::string>>& labels,
+                const std::string& value) {
+        out << name;
+        if (!labels.empty()) {
+            out << '{';
+            for (std::size_t i = 0; i < labels.size(); ++i) {
+                out << (i ? "," : "") << labels[i].first << "=\"" << escapeLabelValue(labels[i].second) << '"';
+            }
+            out << '}';
+        }
+        out << ' ' << value << '\n';
+    }
+};
+
+// The worst outcome of a scenario's cases of one kind: broken > failed > skipped > passed.
+int severity(model::Outcome o) {
+    switch (o) {
+    case model::Outcome::Passed:
+        return 0;
+    case model::Outcome::Skipped:
+        return 1;
+    case model::Outcome::Failed:
+        return 2;
+    case model::Outcome::Broken:
+        return 3;
+    }
+    return 3;
+}
+
+} // namespace
+
+std::string escapeLabelValue(std::string_view value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '"') {
+            out += "\\\"";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::optional<long long> parseTimestamp(const std::string& text) {
+    std::tm tm{};
+    const char* end = ::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end == nullptr || *end != '\0') {
+        return std::nullopt;
+    }
+    return static_cast<long long>(::timegm(&tm));
+}
+
+std::string renderPrometheus(const model::RunResult& run) {
+    struct Agg {
+        model::Outcome outcome = model::Outcome::Passed;
+        double seconds = 0;
+    };
+    std::map<std::pair<std::string, std::string>, Agg> scenarios; // (scenario, kind)
+    for (const auto& suite : run.suites) {
+        for (const auto& c : suite.cases) {
+            auto& a = scenarios[{c.scenario.empty() ? c.name : c.scenario, c.kind}];
+            if (severity(c.outcome) > severity(a.outcome)) {
+                a.outcome = c.outcome;
+            }
+            a.seconds += c.durationSeconds;
+        }
+    }
+
+    Writer w;
+    const std::string& cmd = run.command;
+    w.header("nixdrill_scenario_status", "gauge", "1 when every check of the scenario passed, else 0.");
+    for (const auto& [key, a] : scenarios) {
+        w.sample("nixdrill_scenario_status", {{"command", cmd}, {"scenario", key.first}, {"kind", key.second}},
+                 a.outcome == model::Outcome::Passed ? "1" : "0");
+    }
+    w.header("nixdrill_scenario_outcome", "gauge",
+             "1 for the scenario's outcome (passed, failed, broken or skipped), 0 for the others.");
+    for (const auto& [key, a] : scenarios) {
+        for (auto o :
+             {model::Outcome::Passed, model::Outcome::Failed, model::Outcome::Broken, model::Outcome::Skipped}) {
+            w.sample("nixdrill_scenario_outcome",
+                     {{"command", cmd},
+                      {"scenario", key.first},
+                      {"kind", key.second},
+                      {"outcome", std::string(model::toString(o))}},
+                     a.outcome == o ? "1" : "0");
+        }
+    }
+    w.header("nixdrill_scenario_duration_seconds", "gauge", "Time spent on the scenario's checks.");
+    for (const auto& [key, a] : scenarios) {
+        w.sample("nixdrill_scenario_duration_seconds",
+                 {{"command", cmd}, {"scenario", key.first}, {"kind", key.second}}, number(a.seconds));
+    }
+    auto counts = run.counts();
+    w.header("nixdrill_run_cases", "gauge", "Test cases of the last run by outcome.");
+    w.sample("nixdrill_run_cases", {{"command", cmd}, {"outcome", "passed"}}, std::to_string(counts.passed));
+    w.sample("nixdrill_run_cases", {{"command", cmd}, {"outcome", "failed"}}, std::to_string(counts.failed));
+    w.sample("nixdrill_run_cases", {{"command", cmd}, {"outcome", "broken"}}, std::to_string(counts.broken));
+    w.sample("nixdrill_run_cases", {{"command", cmd}, {"outcome", "skipped"}}, std::to_string(counts.skipped));
+    w.header("nixdrill_run_duration_seconds", "gauge", "Wall time of the last run.");
+    w.sample("nixdrill_run_duration_seconds", {{"command", cmd}}, number(run.durationSeconds));
+    if (auto ts = parseTimestamp(run.startedAt)) {
+        w.header("nixdrill_run_start_timestamp_seconds", "gauge", "When the last run started, in Unix time.");
+        w.sample("nixdrill_run_start_timestamp_seconds", {{"command", cmd}}, std::to_string(*ts));
+    }
+    w.header("nixdrill_run_info", "gauge", "Versions and settings of the last run, as labels.");
+    std::vector<std::pair<std::string, std::string>> info = {{"command", cmd}};
+    for (const auto& [k, v] : run.properties) {
+        std::string label;
+        for (char c : k) {
+            label += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+        }
+        if (!label.empty() && !std::isdigit(static_cast<unsigned char>(label.front())) && label.rfind("__", 0) != 0) {
+            info.emplace_back(label, v);
+        }
+    }
+    w.sample("nixdrill_run_info", info, "1");
+    return w.out.str();
+}
+
+} // namespace nixdrill::report

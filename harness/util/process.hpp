@@ -1,0 +1,37 @@
+///@file Running subprocesses with captured output and a deadline (Boost.Process).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nixdrill::util {
+
+struct ProcessOptions {
+    /// Written to the child's stdin, which is then closed.
+    std::string input;
+    /// Extra environment variables set on top of the inherited environment.
+    std::map<std::string, std::string> environment;
+    /// The child is killed when it runs longer than this.
+    std::chrono::milliseconds deadline{std::chrono::minutes(5)};
+    std::optional<std::string> workingDirectory;
+};
+
+struct ProcessResult {
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+    std::chrono::duration<double> elapsed{};
+};
+
+/// Runs argv[0] (looked up on PATH when it has no slash) and waits for it.
+/// @throws SystemError when the program cannot be started.
+/// @throws TimeoutError when it outlives options.deadline (the child is killed first).
+ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+/// Quotes argv for messages, shell style; never used to run anything.
+std::string quoteCommand(const std::vector<std::string>& argv);
+
+} // namespace nixdrill::util

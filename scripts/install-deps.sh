@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of nixdrill from Debian's packages.
+# Idempotent: when everything is present it only checks and returns.
+set -euo pipefail
+
+packages=(
+    # build
+    meson ninja-build g++ pkg-config clang-format
+    libboost-dev libboost-test-dev libboost-filesystem-dev
+    nlohmann-json3-dev libpugixml-dev libvirt-dev libbenchmark-dev
+    # evaluation of nix/lib
+    nix-bin
+    # host tests of the rendered shell (metrics hook, container backups)
+    restic prometheus zip unzip xz-utils bzip2 jq
+    # VM drills
+    qemu-system-x86 qemu-utils qemu-guest-agent libvirt-daemon-system libvirt-clients
+    debootstrap e2fsprogs linux-image-amd64 busybox-static kmod cpio
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# Recommends would pull in a desktop's worth of packages through libvirt and qemu.
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,105 @@
+///@file Tests of the report renderers against golden files, and their well-formedness.
+#include "../support/golden.hpp"
+#include "report/json_report.hpp"
+#include "report/junit.hpp"
+#include "report/prometheus.hpp"
+#include "report/terminal.hpp"
+#include "sample_run.hpp"
+#include "util/error.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <pugixml.hpp>
+
+using namespace nixdrill;
+
+BOOST_AUTO_TEST_SUITE(report_renderers)
+
+BOOST_AUTO_TEST_CASE(junit_matches_golden_and_is_well_formed) {
+    auto xml = report::renderJunit(test::sampleRun());
+    auto diff = test::compareGolden("tests/unit/report/data/junit.xml", xml);
+    BOOST_TEST(diff.empty(), diff);
+
+    pugi::xml_document doc;
+    auto parsed = doc.load_string(xml.c_str());
+    BOOST_REQUIRE_MESSAGE(parsed, parsed.description());
+    auto suite = doc.child("testsuites").child("testsuite");
+    BOOST_TEST(suite.attribute("tests").as_int() == 4);
+    BOOST_TEST(suite.attribute("failures").as_int() == 1);
+    BOOST_TEST(suite.attribute("errors").as_int() == 1);
+    BOOST_TEST(suite.attribute("skipped").as_int() == 1);
+    int cases = 0;
+    for (auto tc : suite.children("testcase")) {
+        ++cases;
+        BOOST_TEST(std::string(tc.attribute("classname").value()) == "collector");
+    }
+    BOOST_TEST(cases == 4);
+    BOOST_TEST(suite.find_child_by_attribute("testcase", "name", "type-error").child("error"));
+    BOOST_TEST(suite.find_child_by_attribute("testcase", "name", "later").child("skipped"));
+    auto failure = suite.find_child_by_attribute("testcase", "name", "wrong \"order\" <&>").child("failure");
+    BOOST_REQUIRE(failure);
+    BOOST_TEST(std::string(failure.text().get()).find("/collector/backupOrder/0: expected \"db\", got \"app\"") !=
+               std::string::npos);
+    BOOST_TEST(std::string(suite.child("properties")
+                               .find_child_by_attribute("property", "name", "nix.version")
+                               .attribute("value")
+                               .value()) == "2.8.0");
+}
+
+BOOST_AUTO_TEST_CASE(xml_text_is_sanitised) {
+    BOOST_TEST(report::xmlSafeText("a\x01"
+                                   "b\xff"
+                                   "c\xc3\xa9\t") == "ab\xEF\xBF\xBD"
+                                                     "c\xc3\xa9\t");
+    BOOST_TEST(report::xmlSafeText("\xed\xa0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // a surrogate
+}
+
+BOOST_AUTO_TEST_CASE(prometheus_matches_golden) {
+    auto text = report::renderPrometheus(test::sampleRun());
+    auto diff = test::compareGolden("tests/unit/report/data/nixdrill.prom", text);
+    BOOST_TEST(diff.empty(), diff);
+    BOOST_TEST(
+        text.find("nixdrill_scenario_status{command=\"eval\",scenario=\"wrong \\\"order\\\" <&>\",kind=\"eval\"} 0") !=
+        std::string::npos);
+    BOOST_TEST(text.find("nixdrill_run_start_timestamp_seconds{command=\"eval\"} 1795392000") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(prometheus_label_escaping) {
+    BOOST_TEST(report::escapeLabelValue("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
+    BOOST_TEST(!report::parseTimestamp("yesterday").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(terminal_matches_golden) {
+    auto diff = test::compareGolden("tests/unit/report/data/terminal.txt", report::renderTerminal(test::sampleRun()));
+    BOOST_TEST(diff.empty(), diff);
+    BOOST_TEST(report::renderSummary(test::sampleRun()) == "1 passed, 1 failed, 1 broken, 1 skipped in 1.50 s");
+}
+
+BOOST_AUTO_TEST_CASE(json_round_trip_renders_the_same_reports) {
+    auto run = test::sampleRun();
+    auto j = nlohmann::json::parse(report::toJson(run).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    auto back = report::runResultFromJson(j);
+    // Invalid UTF-8 in evidence is replaced when stored; everything else survives.
+    run.suites[0].cases[2].output = back.suites[0].cases[2].output;
+    BOOST_TEST(report::renderJunit(back) == report::renderJunit(run));
+    BOOST_TEST(report::renderPrometheus(back) == report::renderPrometheus(run));
+    BOOST_TEST(back.counts().failed == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_stored_results_name_the_pointer) {
+    auto dump = [] {
+        return report::toJson(test::sampleRun()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    auto j = nlohmann::json::parse(dump());
+    j["suites"][0]["cases"][1]["outcome"] = "exploded";
+    try {
+        report::runResultFromJson(j);
+        BOOST_FAIL("no exception");
+    } catch (const util::InputError& e) {
+        BOOST_TEST(std::string(e.what()).find("/suites/0/cases/1/outcome") == 0, e.what());
+    }
+    j = nlohmann::json::parse(dump());
+    j["format"] = "nixdrill-run/0";
+    BOOST_CHECK_THROW(report::runResultFromJson(j), util::InputError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

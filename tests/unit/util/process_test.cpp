@@ -1,0 +1,48 @@
+///@file Tests of subprocess running with deadlines.
+#include "util/error.hpp"
+#include "util/process.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace nixdrill::util;
+
+BOOST_AUTO_TEST_SUITE(util_process)
+
+BOOST_AUTO_TEST_CASE(captures_output_exit_code_and_input) {
+    ProcessOptions o;
+    o.input = "hello";
+    auto r = runProcess({"sh", "-c", "cat; echo err >&2; exit 3"}, o);
+    BOOST_TEST(r.exitCode == 3);
+    BOOST_TEST(r.out == "hello");
+    BOOST_TEST(r.err == "err\n");
+}
+
+BOOST_AUTO_TEST_CASE(sets_environment) {
+    ProcessOptions o;
+    o.environment["NIXDRILL_T"] = "v1";
+    auto r = runProcess({"sh", "-c", "printf %s \"$NIXDRILL_T\""}, o);
+    BOOST_TEST(r.out == "v1");
+}
+
+BOOST_AUTO_TEST_CASE(kills_a_child_past_its_deadline) {
+    ProcessOptions o;
+    o.deadline = std::chrono::milliseconds(300);
+    auto start = std::chrono::steady_clock::now();
+    BOOST_CHECK_THROW(runProcess({"sleep", "20"}, o), TimeoutError);
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(10)));
+}
+
+BOOST_AUTO_TEST_CASE(missing_program_is_a_system_error) {
+    BOOST_CHECK_THROW(runProcess({"nixdrill-no-such-program-x"}), SystemError);
+}
+
+BOOST_AUTO_TEST_CASE(large_output_does_not_deadlock) {
+    auto r = runProcess({"sh", "-c", "head -c 5000000 /dev/zero"});
+    BOOST_TEST(r.out.size() == 5000000u);
+}
+
+BOOST_AUTO_TEST_CASE(quotes_for_messages) {
+    BOOST_TEST(quoteCommand({"a", "b c", "it's"}) == "a 'b c' 'it'\\''s'");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
