@@ -1,0 +1,403 @@
+# nixdrill collector: turns service contracts into persistence paths and backup registrations.
+#
+# Pure Nix (builtins only). Entry points:
+#   validate services -> [ "qgroget.serviceModules.<name>.<field>: <problem>" ... ]  (never throws)
+#   collect services  -> { persistence; backups; backupOrder; overlaps; }
+#                        throws the FIRST message of `validate` when the input is invalid.
+# Semantics: docs/collector.md. Everything is O(n log n) in the number of paths (times path
+# depth): no `//` folded over n items, no `elem` over growing lists.
+{ paths }:
+let
+  inherit (builtins)
+    attrNames
+    concatMap
+    elemAt
+    filter
+    foldl'
+    fromJSON
+    genList
+    groupBy
+    head
+    isAttrs
+    isBool
+    isInt
+    isList
+    isString
+    length
+    lessThan
+    listToAttrs
+    map
+    match
+    partition
+    replaceStrings
+    sort
+    toJSON
+    typeOf
+    ;
+  inherit (paths)
+    ancestorsOfNormalised
+    hasDotDot
+    isAbsolute
+    normalisePath
+    uniqueStrings
+    ;
+
+  optionPrefix = "qgroget.serviceModules";
+
+  # ---------------------------------------------------------------------------------------
+  # Validation
+  # ---------------------------------------------------------------------------------------
+
+  # One option-path component, rendered like nixpkgs' lib.showOption: quoted when it is not a
+  # plain Nix identifier ("svc.2" -> "\"svc.2\"").
+  showPart =
+    s: if match "[a-zA-Z_][a-zA-Z0-9_'-]*" s != null then s else replaceStrings [ "$" ] [ "\\$" ] (toJSON s);
+
+  describeType =
+    v:
+    let
+      t = typeOf v;
+    in
+    {
+      int = "an integer";
+      float = "a float";
+      string = "a string";
+      bool = "a boolean";
+      list = "a list";
+      set = "an attribute set";
+      null = "null";
+      lambda = "a function";
+      path = "a path";
+    }
+    .${t} or t;
+
+  expected = opt: what: v: [ "${opt}: expected ${what}, got ${describeType v}" ];
+
+  checkBool = opt: v: if isBool v then [ ] else expected opt "a boolean" v;
+  checkInt = opt: v: if isInt v then [ ] else expected opt "an integer" v;
+  checkStrOrNull = opt: v: if v == null || isString v then [ ] else expected opt "a string or null" v;
+
+  # Absolute, no ".." segment. One message per value; "not absolute" wins.
+  checkPath =
+    opt: p:
+    if !isAbsolute p then
+      [ "${opt}: ${toJSON p} is not an absolute path" ]
+    else if hasDotDot p then
+      [ "${opt}: ${toJSON p} contains a '..' segment" ]
+    else
+      [ ];
+
+  # dataDir: null and "" mean "no data directory".
+  checkDataDir =
+    opt: v:
+    if v == null || v == "" then
+      [ ]
+    else if isString v then
+      checkPath opt v
+    else
+      expected opt "a string or null" v;
+
+  checkList =
+    checkElem: opt: v:
+    if !isList v then
+      expected opt "a list of strings" v
+    else
+      concatMap (
+        i:
+        let
+          x = elemAt v i;
+          o = "${opt}[${toString i}]";
+        in
+        if isString x then checkElem o x else expected o "a string" x
+      ) (genList (i: i) (length v));
+
+  checkStrList = checkList (_: _: [ ]);
+  checkPathList = checkList checkPath;
+
+  unknownOption = opt: _: [ "${opt}: unknown option" ];
+
+  # Checks every attribute of `v` in attribute-name order with checkers.<attr>, unknown
+  # attributes reported as such.
+  checkFields =
+    checkers: opt: v:
+    concatMap (f: (checkers.${f} or unknownOption) "${opt}.${showPart f}" v.${f}) (attrNames v);
+
+  backupCheckers = {
+    repository = checkStrOrNull;
+    tags = checkStrList;
+    useSnapshots = checkBool;
+    zfsDataset = checkStrOrNull;
+  };
+
+  checkBackup =
+    opt: v:
+    if !isAttrs v then
+      expected opt "an attribute set" v
+    else
+      checkFields backupCheckers opt v
+      # A snapshot needs to know what to snapshot.
+      ++ (
+        if (v.useSnapshots or false) == true && (v.zfsDataset or null) == null then
+          [ "${opt}.zfsDataset: must be set when ${opt}.useSnapshots is true" ]
+        else
+          [ ]
+      );
+
+  serviceCheckers = {
+    enable = checkBool;
+    dataDir = checkDataDir;
+    backupPaths = checkPathList;
+    systemdUnits = checkStrList;
+    priority = checkInt;
+    exclude = checkStrList;
+    preBackup = checkStrOrNull;
+    postBackup = checkStrOrNull;
+    backup = checkBackup;
+  };
+
+  # systemd unit names and restic job names are derived from the service name.
+  isSafeName = name: match "[A-Za-z0-9][A-Za-z0-9_.@-]*" name != null;
+
+  validateService =
+    name: v:
+    let
+      opt = "${optionPrefix}.${showPart name}";
+    in
+    (
+      if isSafeName name then
+        [ ]
+      else
+        [
+          "${opt}: service name ${toJSON name} is not safe in a systemd unit or job name (allowed characters: A-Z a-z 0-9 _ . @ -, starting with a letter or digit)"
+        ]
+    )
+    ++ (if isAttrs v then checkFields serviceCheckers opt v else expected opt "an attribute set" v);
+
+  validate =
+    services:
+    if isAttrs services then
+      concatMap (name: validateService name services.${name}) (attrNames services)
+    else
+      expected optionPrefix "an attribute set" services;
+
+  # ---------------------------------------------------------------------------------------
+  # Collection (input known to be valid)
+  # ---------------------------------------------------------------------------------------
+
+  withDefaults =
+    name: v:
+    let
+      b = v.backup or { };
+    in
+    {
+      inherit name;
+      enable = v.enable or false;
+      dataDir = v.dataDir or null;
+      backupPaths = v.backupPaths or [ ];
+      systemdUnits = v.systemdUnits or [ "${name}.service" ];
+      priority = v.priority or 100;
+      exclude = v.exclude or [ ];
+      preBackup = v.preBackup or null;
+      postBackup = v.postBackup or null;
+      backup = {
+        repository = b.repository or null;
+        tags = b.tags or [ ];
+        useSnapshots = b.useSnapshots or false;
+        zfsDataset = b.zfsDataset or null;
+      };
+    };
+
+  # { path = normalised string; ancestors = its strict ancestors, "/" first (lazy); }
+  normalised =
+    p:
+    let
+      path = normalisePath p;
+    in
+    {
+      inherit path;
+      ancestors = ancestorsOfNormalised path;
+    };
+
+  indices = n: genList (i: i) n;
+
+  # Working record of one enabled service (defaults filled in).
+  serviceRecord =
+    name: v:
+    let
+      s = withDefaults name v;
+      # dataDir first, then backupPaths; normalised once and shared by both outputs.
+      own = map normalised ((if s.dataDir == null || s.dataDir == "" then [ ] else [ s.dataDir ]) ++ s.backupPaths);
+      # path -> index of its first occurrence in `own`.
+      present = listToAttrs (
+        genList (i: {
+          name = (elemAt own i).path;
+          value = i;
+        }) (length own)
+      );
+    in
+    {
+      inherit name own;
+      inherit (s)
+        priority
+        systemdUnits
+        exclude
+        preBackup
+        postBackup
+        ;
+      registers = s.backupPaths != [ ];
+      # Registration paths: first occurrence kept, paths nested in another path of the same
+      # registration dropped, order of the rest preserved.
+      regPaths = concatMap (
+        i:
+        let
+          x = elemAt own i;
+        in
+        if present.${x.path} == i && !(builtins.any (a: present ? ${a}) x.ancestors) then [ x ] else [ ]
+      ) (indices (length own));
+    };
+
+  collectValid =
+    services:
+    let
+      enabled = concatMap (
+        name:
+        let
+          v = services.${name};
+        in
+        if v.enable or false then [ (serviceRecord name v) ] else [ ]
+      ) (attrNames services);
+
+      persistence = uniqueStrings (concatMap (s: map (x: x.path) s.own) enabled);
+
+      # Walk order (priority, name): group by priority, keeping name order inside a group (the
+      # services come in attrNames order), then concatenate the groups by ascending priority.
+      # Sorts the few distinct priorities instead of calling a comparator n log n times.
+      byPriority = groupBy (s: toString s.priority) (filter (s: s.registers) enabled);
+      walk = concatMap (p: byPriority.${toString p}) (sort lessThan (map fromJSON (attrNames byPriority)));
+      nWalk = length walk;
+
+      # path -> smallest walk index holding it (listToAttrs keeps the first, walk is ascending).
+      firstHolder = listToAttrs (
+        concatMap (
+          i:
+          map (x: {
+            name = x.path;
+            value = i;
+          }) (elemAt walk i).regPaths
+        ) (indices nWalk)
+      );
+
+      # Walk index of the earliest registration holding this path or one of its ancestors.
+      ownerOf =
+        x:
+        foldl' (
+          m: a:
+          let
+            j = firstHolder.${a} or m;
+          in
+          if j < m then j else m
+        ) firstHolder.${x.path} x.ancestors;
+
+      # Per walk index: paths kept, and paths taken over by an earlier registration.
+      analysed = genList (
+        i:
+        let
+          r = elemAt walk i;
+          parts = partition (x: x.owner < i) (
+            map (x: {
+              inherit (x) path;
+              owner = ownerOf x;
+            }) r.regPaths
+          );
+        in
+        {
+          inherit r;
+          idx = i;
+          kept = map (x: x.path) parts.wrong;
+          removed = parts.right;
+        }
+      ) nWalk;
+
+      # One record per path removed from a later registration, in walk order of `from`.
+      removals = concatMap (
+        a:
+        map (x: {
+          inherit (x) path owner;
+          from = a.idx;
+        }) a.removed
+      ) analysed;
+
+      nameAt = i: (elemAt walk i).name;
+
+      # owner walk index (as string) -> walk indices it took paths from, ascending, unique.
+      takenFrom = builtins.mapAttrs (_: xs: uniqueInts (map (x: x.from) xs)) (groupBy (x: toString x.owner) removals);
+
+      # Ascending input: drop adjacent repeats.
+      uniqueInts = xs: concatMap (i: if i == 0 || elemAt xs (i - 1) != elemAt xs i then [ (elemAt xs i) ] else [ ]) (indices (length xs));
+
+      unitsOf =
+        a:
+        let
+          from = takenFrom.${toString a.idx} or [ ];
+        in
+        uniqueStrings (a.r.systemdUnits ++ concatMap (j: (elemAt walk j).systemdUnits) from);
+
+      survivors = filter (a: a.kept != [ ]) analysed;
+
+      byPath = groupBy (x: x.path) removals;
+    in
+    {
+      inherit persistence;
+
+      backups = listToAttrs (
+        map (a: {
+          inherit (a.r) name;
+          value = {
+            paths = a.kept;
+            systemdUnits = unitsOf a;
+            inherit (a.r)
+              priority
+              exclude
+              preBackup
+              postBackup
+              ;
+          };
+        }) survivors
+      );
+
+      backupOrder = map (a: a.r.name) survivors;
+
+      # attrNames is sorted, so overlaps come out sorted by path.
+      overlaps = map (
+        p:
+        let
+          g = byPath.${p};
+        in
+        {
+          path = p;
+          owner = nameAt (head g).owner;
+          removedFrom = sort lessThan (map (x: nameAt x.from) g);
+        }
+      ) (attrNames byPath);
+    };
+
+  collect =
+    services:
+    let
+      errors = validate services;
+    in
+    if errors == [ ] then collectValid services else throw (head errors);
+in
+{
+  inherit
+    collect
+    validate
+    isSafeName
+    optionPrefix
+    ;
+  # For callers that validated already (e.g. the NixOS module, which reports through
+  # assertions instead of a throw). Undefined results on invalid input.
+  collectUnchecked = collectValid;
+  # The contract with every default filled in (exposed for other libs and tests).
+  inherit withDefaults;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the dependencies (if missing) and builds nixdrill into build/ (or $NIXDRILL_BUILD_DIR).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${NIXDRILL_BUILD_DIR:-$root/build}
+bash "$root/scripts/install-deps.sh"
+if [[ ! -f $build/build.ninja ]]; then
+    meson setup "$build" "$root" "$@"
+elif (($# > 0)); then
+    meson configure "$build" "$@"
+fi
+ninja -C "$build"

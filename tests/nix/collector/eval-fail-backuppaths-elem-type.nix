@@ -1,0 +1,7 @@
+# Validation: backupPaths elements must be strings.
+let
+  lib = import ../../../nix/lib;
+in
+lib.collect {
+  x = { enable = true; backupPaths = [ "/x" 42 ]; };
+}

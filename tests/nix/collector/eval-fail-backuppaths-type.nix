@@ -1,0 +1,7 @@
+# Validation: backupPaths must be a list.
+let
+  lib = import ../../../nix/lib;
+in
+lib.collect {
+  x = { enable = true; backupPaths = "/x"; };
+}

@@ -1,0 +1,7 @@
+# Validation: dataDir must be a string or null.
+let
+  lib = import ../../../nix/lib;
+in
+lib.collect {
+  x = { enable = true; dataDir = [ "/x" ]; };
+}

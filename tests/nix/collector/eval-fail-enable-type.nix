@@ -1,0 +1,7 @@
+# Validation: enable must be a boolean.
+let
+  lib = import ../../../nix/lib;
+in
+lib.collect {
+  x = { enable = "true"; };
+}

@@ -1,0 +1,7 @@
+# Validation: service name with a space.
+let
+  lib = import ../../../nix/lib;
+in
+lib.collect {
+  "my service" = { enable = true; };
+}

@@ -1,0 +1,7 @@
+# Validation: postBackup must be a string or null.
+let
+  lib = import ../../../nix/lib;
+in
+lib.collect {
+  x = { enable = true; postBackup = 1; };
+}

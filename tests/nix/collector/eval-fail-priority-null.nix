@@ -1,0 +1,7 @@
+# Validation: non-integer priority: null.
+let
+  lib = import ../../../nix/lib;
+in
+lib.collect {
+  x = { priority = null; };
+}

@@ -1,0 +1,7 @@
+# Validation: non-integer priority: string.
+let
+  lib = import ../../../nix/lib;
+in
+lib.collect {
+  x = { enable = true; priority = "10"; };
+}
