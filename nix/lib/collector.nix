@@ -4,8 +4,8 @@
 #   validate services -> [ "qgroget.serviceModules.<name>.<field>: <problem>" ... ]  (never throws)
 #   collect services  -> { persistence; backups; backupOrder; overlaps; }
 #                        throws the FIRST message of `validate` when the input is invalid.
-# Semantics: docs/collector.md. Everything is O(n log n) in the number of paths (times path
-# depth): no `//` folded over n items, no `elem` over growing lists.
+# Semantics: docs/collector.md. O(n log n) in the number of paths, times path depth: no `//`
+# folded over n items, no `elem` over growing lists, no comparator sort over the services.
 { paths }:
 let
   inherit (builtins)
@@ -395,8 +395,7 @@ in
     isSafeName
     optionPrefix
     ;
-  # For callers that validated already (e.g. the NixOS module, which reports through
-  # assertions instead of a throw). Undefined results on invalid input.
+  # Skips validation, for callers that validated already. Undefined results on invalid input.
   collectUnchecked = collectValid;
   # The contract with every default filled in (exposed for other libs and tests).
   inherit withDefaults;
