@@ -1,6 +1,8 @@
 ///@file A scenario: service contracts plus what evaluating them must produce.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -10,6 +12,45 @@ namespace nixdrill::model {
 
 /// The scenario format version this harness reads (see docs/scenario-format.md).
 inline constexpr const char* scenarioFormat = "nixdrill-scenario/1";
+
+/// What a drill step does (docs/drill-format.md).
+enum class StepAction {
+    Backup,           ///< run every rendered job through systemd, in the module's order
+    Mutate,           ///< change the live data deterministically (for a second, different snapshot)
+    Damage,           ///< delete and corrupt live data, as an incident would
+    Restore,          ///< restore a snapshot to a scratch directory or in place, then compare manifests
+    VerifyRepository, ///< restic check, and check --read-data-subset
+    CheckMetrics,     ///< the jobs' .prom files exist, pass promtool and say the backup succeeded
+};
+
+struct DrillStep {
+    StepAction action = StepAction::Backup;
+    std::string name; ///< test case name; defaults to "<index>-<action>"
+    /// Restore: "latest" or the 1-based number of the backup step whose snapshots to restore.
+    std::string snapshot = "latest";
+    bool inPlace = false;            ///< Restore: into the live paths instead of a scratch directory
+    std::string readDataSubset = ""; ///< VerifyRepository: e.g. "25%" or "1/5"; empty = metadata only
+};
+
+/// Deterministic data put under each backed-up path of a service before the first backup.
+struct SeedData {
+    unsigned files = 20;
+    unsigned maxFileSize = 16 * 1024;
+    unsigned depth = 2;
+    unsigned symlinks = 2;
+    bool nonAscii = true;
+};
+
+struct Drill {
+    std::string guest = "debian"; ///< guest kind: "debian" (systemd, built from Debian packages)
+    std::uint64_t seed = 1;
+    unsigned memoryMiB = 1024;
+    unsigned vcpus = 1;
+    std::map<std::string, SeedData> data; ///< by service; registered services not named get defaults
+    std::vector<DrillStep> steps;
+    unsigned bootTimeoutSeconds = 300;
+    unsigned stepTimeoutSeconds = 900;
+};
 
 struct Scenario {
     std::string name;  ///< unique within a run
@@ -22,6 +63,8 @@ struct Scenario {
     std::optional<nlohmann::ordered_json> backup;
     /// Expected outputs by section ("collector", "backup"); each present section is compared exactly.
     std::optional<nlohmann::ordered_json> expect;
+    /// A VM drill: boot a guest, run the rendered jobs, restore and verify (needs `backup`).
+    std::optional<Drill> drill;
     /// Substrings the evaluation error must contain; non-empty means evaluation must fail.
     std::vector<std::string> expectError;
     /// The whole document as read, so golden updates rewrite it without losing anything.

@@ -1,6 +1,7 @@
 ///@file Scenario parsing with precise error locations.
 #include "scenario/parser.hpp"
 
+#include "scenario/drill_parser.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/text.hpp"
@@ -47,8 +48,8 @@ std::vector<std::string> stringList(const std::string& file, const std::string& 
     return out;
 }
 
-const std::set<std::string> knownKeys = {"$schema",  "format", "name",   "description",
-                                         "services", "backup", "expect", "expectError"};
+const std::set<std::string> knownKeys = {"$schema", "format", "name",        "description", "services",
+                                         "backup",  "expect", "expectError", "drill"};
 const std::set<std::string> expectSections = {"collector", "backup"};
 
 } // namespace
@@ -71,8 +72,9 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
     }
     for (const auto& [key, value] : doc.items()) {
         if (!knownKeys.contains(key)) {
-            contentError(file, "/" + util::escapePointerToken(key),
-                         "unknown key (known: format, name, description, services, backup, expect, expectError)");
+            contentError(
+                file, "/" + util::escapePointerToken(key),
+                "unknown key (known: format, name, description, services, backup, expect, expectError, drill)");
         }
     }
 
@@ -139,6 +141,15 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
         if (s.expect) {
             contentError(file, "/expectError", "a scenario expects either outputs (/expect) or an error, not both");
         }
+    }
+    if (doc.contains("drill")) {
+        if (!s.backup) {
+            contentError(file, "/drill", "a drill runs the rendered backup jobs: the scenario needs /backup settings");
+        }
+        if (!s.expectError.empty()) {
+            contentError(file, "/drill", "a scenario that expects an evaluation error cannot be drilled");
+        }
+        s.drill = parseDrill(doc["drill"], file);
     }
     s.document = std::move(doc);
     return s;

@@ -1,0 +1,189 @@
+///@file Parsing the `drill` section of a scenario.
+#include "scenario/drill_parser.hpp"
+
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+#include <set>
+
+namespace nixdrill::scenario {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+struct Reader {
+    const std::string& file;
+
+    [[noreturn]] void fail(const std::string& pointer, const std::string& message) const {
+        throw util::InputError(file + ": " + pointer + ": " + message);
+    }
+    void onlyKeys(const ordered_json& obj, const std::string& pointer, const std::set<std::string>& known) const {
+        if (!obj.is_object()) {
+            fail(pointer, std::string("expected an object, got a ") + obj.type_name());
+        }
+        for (const auto& [key, value] : obj.items()) {
+            if (!known.contains(key)) {
+                std::string list;
+                for (const auto& k : known) {
+                    list += (list.empty() ? "" : ", ") + k;
+                }
+                fail(pointer + "/" + util::escapePointerToken(key), "unknown key (known: " + list + ")");
+            }
+        }
+    }
+    unsigned number(const ordered_json& obj, const std::string& pointer, const char* key, unsigned fallback,
+                    unsigned min, unsigned max) const {
+        if (!obj.contains(key)) {
+            return fallback;
+        }
+        const auto& v = obj[key];
+        std::string p = pointer + "/" + key;
+        if (!v.is_number_integer()) {
+            fail(p, std::string("expected an integer, got a ") + v.type_name());
+        }
+        auto n = v.get<long long>();
+        if (n < min || n > max) {
+            fail(p, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                        std::to_string(n));
+        }
+        return static_cast<unsigned>(n);
+    }
+    std::string string(const ordered_json& obj, const std::string& pointer, const char* key,
+                       std::string fallback) const {
+        if (!obj.contains(key)) {
+            return fallback;
+        }
+        if (!obj[key].is_string()) {
+            fail(pointer + "/" + key, std::string("expected a string, got a ") + obj[key].type_name());
+        }
+        return obj[key].get<std::string>();
+    }
+    bool boolean(const ordered_json& obj, const std::string& pointer, const char* key, bool fallback) const {
+        if (!obj.contains(key)) {
+            return fallback;
+        }
+        if (!obj[key].is_boolean()) {
+            fail(pointer + "/" + key, std::string("expected a boolean, got a ") + obj[key].type_name());
+        }
+        return obj[key].get<bool>();
+    }
+};
+
+const std::pair<const char*, model::StepAction> actions[] = {
+    {"backup", model::StepAction::Backup},
+    {"mutate", model::StepAction::Mutate},
+    {"damage", model::StepAction::Damage},
+    {"restore", model::StepAction::Restore},
+    {"verify-repository", model::StepAction::VerifyRepository},
+    {"check-metrics", model::StepAction::CheckMetrics},
+};
+
+} // namespace
+
+std::string_view toString(model::StepAction action) noexcept {
+    for (const auto& [name, a] : actions) {
+        if (a == action) {
+            return name;
+        }
+    }
+    return "unknown";
+}
+
+model::Drill parseDrill(const ordered_json& section, const std::string& file) {
+    Reader r{file};
+    const std::string base = "/drill";
+    r.onlyKeys(section, base, {"guest", "seed", "memoryMiB", "vcpus", "data", "steps", "timeouts"});
+    model::Drill d;
+    d.guest = r.string(section, base, "guest", d.guest);
+    if (d.guest != "debian") {
+        r.fail(base + "/guest", "unknown guest kind \"" + d.guest + "\" (known: debian)");
+    }
+    if (section.contains("seed")) {
+        if (!section["seed"].is_number_unsigned()) {
+            r.fail(base + "/seed", "expected a non-negative integer");
+        }
+        d.seed = section["seed"].get<std::uint64_t>();
+    }
+    d.memoryMiB = r.number(section, base, "memoryMiB", d.memoryMiB, 256, 16384);
+    d.vcpus = r.number(section, base, "vcpus", d.vcpus, 1, 16);
+
+    if (section.contains("timeouts")) {
+        const auto& t = section["timeouts"];
+        r.onlyKeys(t, base + "/timeouts", {"boot", "step"});
+        d.bootTimeoutSeconds = r.number(t, base + "/timeouts", "boot", d.bootTimeoutSeconds, 5, 3600);
+        d.stepTimeoutSeconds = r.number(t, base + "/timeouts", "step", d.stepTimeoutSeconds, 5, 7200);
+    }
+
+    if (section.contains("data")) {
+        if (!section["data"].is_object()) {
+            r.fail(base + "/data", "expected an object of seed data by service");
+        }
+        for (const auto& [service, spec] : section["data"].items()) {
+            std::string p = base + "/data/" + util::escapePointerToken(service);
+            r.onlyKeys(spec, p, {"files", "maxFileSize", "depth", "symlinks", "nonAscii"});
+            model::SeedData s;
+            s.files = r.number(spec, p, "files", s.files, 0, 100000);
+            s.maxFileSize = r.number(spec, p, "maxFileSize", s.maxFileSize, 0, 256u * 1024 * 1024);
+            s.depth = r.number(spec, p, "depth", s.depth, 0, 32);
+            s.symlinks = r.number(spec, p, "symlinks", s.symlinks, 0, 10000);
+            s.nonAscii = r.boolean(spec, p, "nonAscii", s.nonAscii);
+            d.data[service] = s;
+        }
+    }
+
+    if (!section.contains("steps") || !section["steps"].is_array() || section["steps"].empty()) {
+        r.fail(base + "/steps", "a drill needs a non-empty list of steps");
+    }
+    unsigned backups = 0;
+    const auto& steps = section["steps"];
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        std::string p = base + "/steps/" + std::to_string(i);
+        const auto& s = steps[i];
+        r.onlyKeys(s, p, {"action", "name", "snapshot", "inPlace", "readDataSubset"});
+        auto action = r.string(s, p, "action", "");
+        model::DrillStep step;
+        bool found = false;
+        for (const auto& [name, a] : actions) {
+            if (action == name) {
+                step.action = a;
+                found = true;
+            }
+        }
+        if (!found) {
+            r.fail(p + "/action", "unknown action \"" + action +
+                                      "\" (known: backup, mutate, damage, restore, verify-repository, check-metrics)");
+        }
+        auto onlyFor = [&](const char* key, model::StepAction a) {
+            if (s.contains(key) && step.action != a) {
+                r.fail(p + "/" + key, std::string("only applies to ") + std::string(toString(a)) + " steps");
+            }
+        };
+        onlyFor("snapshot", model::StepAction::Restore);
+        onlyFor("inPlace", model::StepAction::Restore);
+        onlyFor("readDataSubset", model::StepAction::VerifyRepository);
+        step.name = r.string(s, p, "name", std::to_string(i + 1) + "-" + action);
+        step.inPlace = r.boolean(s, p, "inPlace", false);
+        step.readDataSubset = r.string(s, p, "readDataSubset", "");
+        if (s.contains("snapshot")) {
+            const auto& snap = s["snapshot"];
+            if (snap.is_string() && snap == "latest") {
+                step.snapshot = "latest";
+            } else if (snap.is_number_unsigned() && snap.get<unsigned long long>() >= 1 &&
+                       snap.get<unsigned long long>() <= backups) {
+                step.snapshot = std::to_string(snap.get<unsigned long long>());
+            } else {
+                r.fail(p + "/snapshot", "expected \"latest\" or the number (1-" + std::to_string(backups) +
+                                            ") of a backup step before this one");
+            }
+        }
+        if (step.action == model::StepAction::Restore && backups == 0) {
+            r.fail(p, "a restore needs a backup step before it");
+        }
+        backups += step.action == model::StepAction::Backup;
+        d.steps.push_back(std::move(step));
+    }
+    return d;
+}
+
+} // namespace nixdrill::scenario

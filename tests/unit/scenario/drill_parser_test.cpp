@@ -1,0 +1,81 @@
+///@file Tests of the drill section: defaults, steps, and errors by JSON pointer.
+#include "scenario/drill_parser.hpp"
+#include "scenario/parser.hpp"
+#include "util/error.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace nixdrill;
+
+namespace {
+
+std::string withDrill(const std::string& drill) {
+    return R"({"format": "nixdrill-scenario/1", "services": {}, "backup": {}, "drill": )" + drill + "}";
+}
+
+std::string errorOf(const std::string& drill) {
+    try {
+        scenario::parseScenario(withDrill(drill), "d.json", "g");
+    } catch (const util::InputError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(scenario_drill_parser)
+
+BOOST_AUTO_TEST_CASE(full_drill) {
+    auto s = scenario::parseScenario(withDrill(R"({"seed": 42, "memoryMiB": 768, "data": {"app": {"files": 5}},
+        "timeouts": {"boot": 60},
+        "steps": [{"action": "backup"}, {"action": "mutate"}, {"action": "backup"},
+                  {"action": "restore", "snapshot": 1}, {"action": "restore", "inPlace": true, "name": "in-place"},
+                  {"action": "verify-repository", "readDataSubset": "50%"}, {"action": "check-metrics"}]})"),
+                                     "d.json", "g");
+    BOOST_REQUIRE(s.drill.has_value());
+    const auto& d = *s.drill;
+    BOOST_TEST(d.seed == 42u);
+    BOOST_TEST(d.memoryMiB == 768u);
+    BOOST_TEST(d.bootTimeoutSeconds == 60u);
+    BOOST_TEST(d.data.at("app").files == 5u);
+    BOOST_TEST(d.data.at("app").symlinks == 2u);
+    BOOST_REQUIRE(d.steps.size() == 7u);
+    BOOST_TEST(d.steps[0].name == "1-backup");
+    BOOST_TEST(d.steps[3].snapshot == "1");
+    BOOST_TEST(d.steps[4].name == "in-place");
+    BOOST_TEST(d.steps[4].inPlace);
+    BOOST_TEST(d.steps[4].snapshot == "latest");
+    BOOST_TEST(d.steps[5].readDataSubset == "50%");
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_pointer) {
+    BOOST_TEST(errorOf(R"({"steps": []})").find("d.json: /drill/steps: a drill needs") == 0);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "explode"}]})").find("/drill/steps/0/action: unknown action") !=
+               std::string::npos);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "restore"}]})").find("/drill/steps/0: a restore needs a backup") !=
+               std::string::npos);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup"}, {"action": "restore", "snapshot": 2}]})")
+                   .find("/drill/steps/1/snapshot") != std::string::npos);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup", "inPlace": true}]})")
+                   .find("/drill/steps/0/inPlace: only applies to restore") != std::string::npos);
+    BOOST_TEST(
+        errorOf(R"({"guest": "windows", "steps": [{"action": "backup"}]})").find("/drill/guest: unknown guest kind") !=
+        std::string::npos);
+    BOOST_TEST(
+        errorOf(R"({"memoryMiB": 16, "steps": [{"action": "backup"}]})").find("/drill/memoryMiB: must be between") !=
+        std::string::npos);
+    BOOST_TEST(errorOf(R"({"data": {"a": {"files": "many"}}, "steps": [{"action": "backup"}]})")
+                   .find("/drill/data/a/files: expected an integer") != std::string::npos);
+    BOOST_TEST(errorOf(R"({"stepz": 1})").find("/drill/stepz: unknown key") != std::string::npos);
+    try {
+        scenario::parseScenario(
+            R"({"format": "nixdrill-scenario/1", "services": {}, "drill": {"steps": [{"action": "backup"}]}})",
+            "d.json", "g");
+        BOOST_FAIL("no error");
+    } catch (const util::InputError& e) {
+        BOOST_TEST(std::string(e.what()).find("/drill: a drill runs the rendered backup jobs") != std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
