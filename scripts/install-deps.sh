@@ -11,7 +11,7 @@ packages=(
     # evaluation of nix/lib
     nix-bin
     # host tests of the rendered shell (metrics hook, container backups)
-    restic prometheus zip unzip xz-utils bzip2 jq libxml2-utils
+    restic prometheus zip unzip xz-utils bzip2 jq libxml2-utils shellcheck python3 systemd
     # VM drills
     qemu-system-x86 qemu-utils qemu-guest-agent libvirt-daemon-system libvirt-clients
     debootstrap e2fsprogs linux-image-amd64 busybox-static kmod cpio

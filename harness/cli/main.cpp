@@ -1,5 +1,7 @@
 ///@file The nixdrill command: parses arguments and calls the use-case drivers.
+#include "cli/libvirt_provider.hpp"
 #include "cli/options.hpp"
+#include "engine/drill_suite.hpp"
 #include "engine/eval_runner.hpp"
 #include "nixdrill_config.hpp"
 #include "nixeval/evaluator.hpp"
@@ -10,6 +12,8 @@
 #include "scenario/parser.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "vm/connection.hpp"
+#include "vm/signal_cleanup.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -63,29 +67,61 @@ int finish(const model::RunResult& run, const cli::Options& o) {
     return run.ok() ? 0 : exitFailed;
 }
 
-int runEvalCommand(const cli::Options& o) {
+void printCase(const cli::Options& o, const model::CaseResult& c) {
+    if (!o.quiet || c.outcome != model::Outcome::Passed) {
+        std::cout << report::renderCaseLine(c) << std::flush;
+    }
+}
+
+/// @throws util::InputError when nixdrill's Nix files cannot be found.
+nixeval::NixEvaluator makeEvaluator(const cli::Options& o) {
     nixeval::EvaluatorOptions eo;
     eo.nixDir = nixeval::findNixDir(o.nixDir);
     eo.deadline = o.evalTimeout;
-    nixeval::NixEvaluator evaluator(eo);
+    return nixeval::NixEvaluator(eo);
+}
 
-    auto loaded = scenario::loadScenarios(o.paths);
-    engine::EvalRunOptions ro;
-    ro.accept = o.accept;
-    ro.onCase = [&](const model::CaseResult& c) {
-        if (!o.quiet || c.outcome != model::Outcome::Passed) {
-            std::cout << report::renderCaseLine(c) << std::flush;
-        }
-    };
-    auto run = engine::runEval(loaded, evaluator, ro);
-    run.runId = newRunId();
+void addProperties(model::RunResult& run, const nixeval::NixEvaluator& evaluator, const cli::Options& o) {
+    run.runId = run.runId.empty() ? newRunId() : run.runId;
     run.properties["nixdrill.version"] = NIXDRILL_VERSION;
     try {
         run.properties["nix.version"] = evaluator.nixVersion();
-    } catch (const util::Error& e) {
+    } catch (const util::Error&) {
         run.properties["nix.version"] = "unknown";
     }
-    run.properties["nix.dir"] = eo.nixDir.string();
+    run.properties["nix.dir"] = nixeval::findNixDir(o.nixDir).string();
+}
+
+int runEvalCommand(const cli::Options& o) {
+    auto evaluator = makeEvaluator(o);
+    auto loaded = scenario::loadScenarios(o.paths);
+    engine::EvalRunOptions ro;
+    ro.accept = o.accept;
+    ro.onCase = [&](const model::CaseResult& c) { printCase(o, c); };
+    auto run = engine::runEval(loaded, evaluator, ro);
+    addProperties(run, evaluator, o);
+    return finish(run, o);
+}
+
+int runRunCommand(const cli::Options& o) {
+    auto evaluator = makeEvaluator(o);
+    auto loaded = scenario::loadScenarios(o.paths);
+    // Domains and run directories are destroyed on SIGINT/SIGTERM too.
+    vm::installSignalCleanup();
+    std::string runId = newRunId();
+    cli::LibvirtGuestProvider provider(o.uri.empty() ? vm::Connection::defaultUri() : o.uri, runId);
+    engine::RunOptions ro;
+    ro.eval.accept = o.accept;
+    ro.eval.onCase = [&](const model::CaseResult& c) { printCase(o, c); };
+    ro.onCase = ro.eval.onCase;
+    ro.onProgress = [&](const std::string& line) {
+        if (!o.quiet) {
+            std::cout << "....  " << line << std::endl;
+        }
+    };
+    auto run = engine::runScenarios(loaded, evaluator, provider, ro);
+    run.runId = runId;
+    addProperties(run, evaluator, o);
     return finish(run, o);
 }
 
@@ -133,6 +169,9 @@ int main(int argc, char** argv) {
         }
         if (o.command == "eval") {
             return runEvalCommand(o);
+        }
+        if (o.command == "run") {
+            return runRunCommand(o);
         }
         return runReportCommand(o);
     } catch (const util::Error& e) {

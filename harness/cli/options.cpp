@@ -13,6 +13,8 @@ std::string usage() {
 commands:
   eval PATH...        evaluate scenarios (files or directories of *.json) with nix/lib in one
                       batched Nix evaluation and check their outputs
+  run PATH...         evaluate scenarios like eval, then run the VM drill of every scenario
+                      that has one (libvirt, QEMU; KVM when it works, TCG otherwise)
   report --from RUN   render reports again from a stored run result (--json output of a run)
   version             print the version
   help                print this text
@@ -24,6 +26,7 @@ options:
   --accept            rewrite scenario expectations from the actual outputs (also NIXDRILL_ACCEPT=1)
   --nix-dir DIR       where nixdrill's nix/ directory is (also NIXDRILL_NIX_DIR)
   --eval-timeout SEC  deadline of one Nix evaluation (default 300)
+  --uri URI           libvirt connection for drills (default qemu:///system, or LIBVIRT_DEFAULT_URI)
   --quiet             print only failures and the summary
 
 exit status: 0 all passed, 1 something failed or broke, 2 bad usage or reports not written
@@ -40,7 +43,8 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
     if (o.command == "--help" || o.command == "-h") {
         o.command = "help";
     }
-    if (o.command != "eval" && o.command != "report" && o.command != "version" && o.command != "help") {
+    if (o.command != "eval" && o.command != "run" && o.command != "report" && o.command != "version" &&
+        o.command != "help") {
         throw util::InputError("unknown command '" + o.command + "'\n\n" + usage());
     }
     for (std::size_t i = 1; i < args.size(); ++i) {
@@ -59,6 +63,8 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
             o.reports.json = value();
         } else if (a == "--from") {
             o.from = value();
+        } else if (a == "--uri") {
+            o.uri = value();
         } else if (a == "--nix-dir") {
             o.nixDir = value();
         } else if (a == "--accept") {
@@ -81,8 +87,8 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
             o.paths.emplace_back(a);
         }
     }
-    if (o.command == "eval" && o.paths.empty()) {
-        throw util::InputError("eval needs at least one scenario file or directory");
+    if ((o.command == "eval" || o.command == "run") && o.paths.empty()) {
+        throw util::InputError(o.command + " needs at least one scenario file or directory");
     }
     if (o.command == "report" && !o.from) {
         throw util::InputError("report needs --from RUN.json");

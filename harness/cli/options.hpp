@@ -16,7 +16,7 @@ struct ReportTargets {
 };
 
 struct Options {
-    std::string command; ///< eval, report, version, help
+    std::string command; ///< eval, run, report, version, help
     std::vector<std::filesystem::path> paths;
     ReportTargets reports;
     std::optional<std::filesystem::path> from; ///< report: the stored run result to render
@@ -24,6 +24,7 @@ struct Options {
     bool accept = false;
     bool quiet = false;
     std::chrono::seconds evalTimeout{300};
+    std::string uri; ///< libvirt connection URI for drills ("" = default)
 };
 
 /// @throws util::InputError with a usage message naming the bad argument.

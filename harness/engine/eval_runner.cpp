@@ -127,7 +127,7 @@ std::optional<nlohmann::ordered_json> acceptedDocument(const model::Scenario& sc
 }
 
 model::RunResult runEval(const scenario::LoadResult& loaded, const nixeval::NixEvaluator& evaluator,
-                         const EvalRunOptions& options) {
+                         const EvalRunOptions& options, std::vector<nixeval::EvalOutcome>* outcomesOut) {
     auto start = Clock::now();
     model::RunResult run;
     run.command = "eval";
@@ -204,6 +204,9 @@ model::RunResult runEval(const scenario::LoadResult& loaded, const nixeval::NixE
 
     for (auto& [name, suite] : suites) {
         run.suites.push_back(std::move(suite));
+    }
+    if (outcomesOut != nullptr) {
+        *outcomesOut = std::move(outcomes);
     }
     run.durationSeconds = since(start);
     return run;

@@ -30,7 +30,8 @@ std::optional<nlohmann::ordered_json> acceptedDocument(const model::Scenario& sc
 /// Runs every loaded scenario through `evaluator` in one batch and returns the run's result.
 /// Load errors become Broken cases. When the evaluator itself cannot run, every scenario is
 /// Broken with that message (the run still produces a complete report).
+/// `outcomes`, when given, receives the evaluation outcome of each loaded scenario (in order).
 model::RunResult runEval(const scenario::LoadResult& loaded, const nixeval::NixEvaluator& evaluator,
-                         const EvalRunOptions& options);
+                         const EvalRunOptions& options, std::vector<nixeval::EvalOutcome>* outcomes = nullptr);
 
 } // namespace nixdrill::engine

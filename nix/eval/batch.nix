@@ -22,14 +22,18 @@ let
     req:
     let
       hasBackup = req ? backup;
+      collectorErrors = nixdrill.validate req.services;
+      # The backup module validates the contracts too: ask it only once they are valid.
       errors =
-        nixdrill.validate req.services
-        ++ (if hasBackup then nixdrill.backup.validate { inherit (req) services; config = req.backup; } else [ ]);
+        if collectorErrors != [ ] || !hasBackup then
+          collectorErrors
+        else
+          nixdrill.backup.validate { inherit (req) services; config = req.backup; };
       output =
         { collector = nixdrill.collect req.services; }
         // (
           if hasBackup then
-            { backup = nixdrill.backup.render { inherit (req) services; config = req.backup; }; }
+            { backup = nixdrill.backup.renderBackups { inherit (req) services; config = req.backup; }; }
           else
             { }
         );

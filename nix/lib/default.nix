@@ -13,6 +13,9 @@ in
   inherit paths collector;
   inherit (collector) collect validate;
 
-  # Other libraries plug in here, each taking what it needs from the ones above, e.g.
-  #   backup = import ./backup.nix { inherit paths collector; };
+  # Other libraries plug in here, each taking what it needs from the ones above.
+  backup = import ./backup.nix { inherit collector; };
+  container = import ./container.nix;
+  cron = import ./cron.nix;
+  schedule = import ./schedule.nix;
 }

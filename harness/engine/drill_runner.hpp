@@ -1,0 +1,57 @@
+///@file The drill: boot a guest, run the rendered backup jobs in it, restore and verify.
+#pragma once
+
+#include "guest/guest.hpp"
+#include "model/result.hpp"
+#include "model/scenario.hpp"
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace nixdrill::engine {
+
+/// One rendered backup job, as much of it as the drill needs.
+struct DrillJob {
+    std::string name;
+    std::string source;             ///< the service it was registered for ("" for a hand-written job)
+    std::string unit;               ///< restic-backups-<job>.service
+    std::vector<std::string> after; ///< units this job must run after (rendered ordering)
+    std::vector<std::string> paths;
+    std::vector<std::string> exclude;
+    std::vector<std::string> systemdUnits; ///< stopped during the backup
+    std::string repository;
+    std::string passwordFile;
+    std::string environmentFile; ///< "" when none
+    std::string metricsFile;     ///< "" when metrics are off
+};
+
+/// What the evaluation rendered for a drill: the jobs in order and the files to install.
+struct DrillPlan {
+    std::vector<DrillJob> jobs;               ///< in the module's job order
+    std::map<std::string, std::string> files; ///< run-<job>.sh and unit files by name
+};
+
+/// Reads the evaluation's `backup` output (renderBackups) into a plan.
+/// @throws util::InputError naming the JSON pointer when something a drill needs is missing.
+DrillPlan planFromEvaluation(const nlohmann::json& value);
+
+struct DrillOptions {
+    /// Called once per finished step case (progress lines).
+    std::function<void(const model::CaseResult&)> onCase;
+    /// The guest's serial console tail, attached to Broken steps.
+    std::function<std::string()> consoleTail;
+    /// Host tools (promtool) are looked up on PATH.
+    std::string promtool = "promtool";
+};
+
+/// Runs every step of the scenario's drill in `guest` (not started yet: the first case boots
+/// and provisions it). One case per step, classname = scenario; a Broken step skips the rest.
+/// Never throws for guest or step failures: they become Failed or Broken cases with evidence
+/// (secrets redacted). The caller destroys the guest.
+std::vector<model::CaseResult> runDrill(const model::Scenario& scenario, const DrillPlan& plan, guest::Guest& guest,
+                                        const DrillOptions& options);
+
+} // namespace nixdrill::engine

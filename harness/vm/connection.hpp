@@ -1,0 +1,55 @@
+///@file An open libvirt connection (RAII); the only way to create or find domains.
+#pragma once
+
+#include "vm/domain.hpp"
+#include "vm/domain_xml.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct _virConnect;
+
+namespace nixdrill::vm {
+
+struct DomainSummary {
+    std::string name;
+    /// nixdrill's owner metadata; nullopt for domains nixdrill did not create.
+    std::optional<OwnerMetadata> owner;
+};
+
+class Connection {
+public:
+    /// NIXDRILL_LIBVIRT_URI when set, else qemu:///system.
+    static std::string defaultUri();
+
+    /// @throws LibvirtError when libvirtd cannot be reached (is scripts/vm/start-libvirt.sh run?).
+    explicit Connection(const std::string& uri = defaultUri());
+    ~Connection();
+    Connection(Connection&& other) noexcept;
+    Connection& operator=(Connection&& other) noexcept;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    const std::string& uri() const noexcept { return uri_; }
+
+    /// Starts a transient domain; it is destroyed when the returned Domain dies, and by the
+    /// signal cleanup (installSignalCleanup) if the process is interrupted.
+    /// @throws util::InputError for an invalid spec, LibvirtError when libvirt refuses it.
+    Domain createDomain(const DomainSpec& spec);
+
+    /// Running domains whose name starts with `prefix`, with their owner metadata.
+    /// @throws LibvirtError
+    std::vector<DomainSummary> listDomains(std::string_view prefix = "nixdrill-");
+
+    /// A borrowed handle (not destroyed when it dies), or nullopt when no such domain runs.
+    /// @throws LibvirtError for errors other than "no such domain"
+    std::optional<Domain> lookupDomain(const std::string& name);
+
+private:
+    _virConnect* conn_ = nullptr;
+    std::string uri_;
+};
+
+} // namespace nixdrill::vm

@@ -1,0 +1,219 @@
+///@file Domain XML rendering with pugixml.
+#include "vm/domain_xml.hpp"
+
+#include "util/error.hpp"
+
+#include <algorithm>
+#include <pugixml.hpp>
+#include <set>
+#include <sstream>
+
+namespace nixdrill::vm {
+
+namespace {
+
+bool isNameChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
+}
+
+void validate(const DomainSpec& spec) {
+    auto fail = [&](const std::string& what) {
+        throw util::InputError("invalid VM '" + spec.name + "': " + what);
+    };
+    if (spec.name.empty() || !std::all_of(spec.name.begin(), spec.name.end(), isNameChar)) {
+        throw util::InputError("invalid VM name '" + spec.name + "': use letters, digits, '_', '-', '.'");
+    }
+    if (spec.memoryMiB == 0 || spec.vcpus == 0) {
+        fail("memory and vCPUs must be positive");
+    }
+    if (spec.kernel.empty()) {
+        fail("no kernel");
+    }
+    if (spec.agentChannel.empty()) {
+        fail("no guest agent channel name");
+    }
+    std::set<std::string> targets;
+    for (const auto& disk : spec.disks) {
+        if (disk.path.empty()) {
+            fail("a disk has no path");
+        }
+        if (disk.format != "qcow2" && disk.format != "raw") {
+            fail("disk " + disk.path.string() + ": format must be qcow2 or raw, not '" + disk.format + "'");
+        }
+        if (disk.target.size() < 3 || disk.target.rfind("vd", 0) != 0) {
+            fail("disk " + disk.path.string() + ": target must be vda, vdb, ..., not '" + disk.target + "'");
+        }
+        if (!targets.insert(disk.target).second) {
+            fail("two disks use target " + disk.target);
+        }
+    }
+    std::set<std::string> tags;
+    for (const auto& share : spec.shares) {
+        if (share.tag.empty() || share.source.empty() || !tags.insert(share.tag).second) {
+            fail("a share has no source, no tag or a duplicate tag '" + share.tag + "'");
+        }
+    }
+}
+
+pugi::xml_node child(pugi::xml_node parent, const char* name, const std::string& text = {}) {
+    auto node = parent.append_child(name);
+    if (!text.empty()) {
+        node.text().set(text.c_str());
+    }
+    return node;
+}
+
+void attr(pugi::xml_node node, const char* name, const std::string& value) {
+    node.append_attribute(name).set_value(value.c_str());
+}
+
+} // namespace
+
+std::string domainName(std::string_view runId, std::string_view scenario) {
+    std::string name = "nixdrill-" + std::string(runId) + "-" + std::string(scenario);
+    for (auto& c : name) {
+        if (!isNameChar(c)) {
+            c = '-';
+        }
+    }
+    return name.substr(0, 100);
+}
+
+std::string toDomainXml(const DomainSpec& spec) {
+    validate(spec);
+    pugi::xml_document doc;
+    auto domain = doc.append_child("domain");
+    attr(domain, "type", spec.accelerator == Accelerator::Kvm ? "kvm" : "qemu");
+    child(domain, "name", spec.name);
+
+    if (spec.owner) {
+        auto owner = child(child(domain, "metadata"), "nixdrill:owner");
+        attr(owner, "xmlns:nixdrill", std::string(ownerMetadataNamespace));
+        attr(owner, "process", spec.owner->owner.serialize());
+        attr(owner, "run", spec.owner->runId);
+        attr(owner, "dir", spec.owner->runDir.string());
+    }
+
+    auto memory = child(domain, "memory", std::to_string(spec.memoryMiB));
+    attr(memory, "unit", "MiB");
+    child(domain, "vcpu", std::to_string(spec.vcpus));
+
+    auto os = child(domain, "os");
+    auto type = child(os, "type", "hvm");
+    attr(type, "arch", "x86_64");
+    attr(type, "machine", "pc");
+    child(os, "kernel", spec.kernel.string());
+    if (spec.initrd) {
+        child(os, "initrd", spec.initrd->string());
+    }
+    if (!spec.cmdline.empty()) {
+        child(os, "cmdline", spec.cmdline);
+    }
+
+    auto features = child(domain, "features");
+    child(features, "acpi");
+    child(features, "apic");
+    // Under TCG 'maximum' offers every feature QEMU can emulate: ~25% faster than qemu64.
+    auto cpu = child(domain, "cpu");
+    attr(cpu, "mode", spec.accelerator == Accelerator::Kvm ? "host-passthrough" : "maximum");
+    attr(child(domain, "clock"), "offset", "utc");
+    child(domain, "on_poweroff", "destroy");
+    child(domain, "on_reboot", "destroy");
+    child(domain, "on_crash", "destroy");
+
+    auto devices = child(domain, "devices");
+    for (const auto& d : spec.disks) {
+        auto disk = child(devices, "disk");
+        attr(disk, "type", "file");
+        attr(disk, "device", "disk");
+        auto driver = child(disk, "driver");
+        attr(driver, "name", "qemu");
+        attr(driver, "type", d.format);
+        attr(driver, "cache", d.cache);
+        attr(child(disk, "source"), "file", d.path.string());
+        auto target = child(disk, "target");
+        attr(target, "dev", d.target);
+        attr(target, "bus", "virtio");
+        if (d.readOnly) {
+            child(disk, "readonly");
+        }
+        if (!d.serial.empty()) {
+            child(disk, "serial", d.serial);
+        }
+    }
+    for (const auto& s : spec.shares) {
+        auto fs = child(devices, "filesystem");
+        attr(fs, "type", "mount");
+        attr(fs, "accessmode", "passthrough");
+        attr(child(fs, "source"), "dir", s.source.string());
+        attr(child(fs, "target"), "dir", s.tag);
+        if (s.readOnly) {
+            child(fs, "readonly");
+        }
+    }
+    if (spec.network) {
+        auto nic = child(devices, "interface");
+        attr(nic, "type", "user");
+        attr(child(nic, "model"), "type", "virtio");
+    }
+    if (spec.consoleLog) {
+        auto serial = child(devices, "serial");
+        attr(serial, "type", "file");
+        auto source = child(serial, "source");
+        attr(source, "path", spec.consoleLog->string());
+        attr(source, "append", "off");
+        attr(child(serial, "target"), "port", "0");
+    }
+    auto serialController = child(devices, "controller");
+    attr(serialController, "type", "virtio-serial");
+    attr(serialController, "index", "0");
+    attr(child(serialController, "alias"), "name", "ua-vserial");
+    auto channel = child(devices, "channel");
+    attr(channel, "type", "unix");
+    auto channelTarget = child(channel, "target");
+    attr(channelTarget, "type", "virtio");
+    attr(channelTarget, "name", spec.agentChannel);
+    // The guest has no other entropy source worth waiting for.
+    auto rng = child(devices, "rng");
+    attr(rng, "model", "virtio");
+    auto backend = child(rng, "backend", "/dev/urandom");
+    attr(backend, "model", "random");
+    // Nothing the drills use: fewer devices for the guest kernel to probe under TCG.
+    auto usb = child(devices, "controller");
+    attr(usb, "type", "usb");
+    attr(usb, "model", "none");
+    attr(child(devices, "memballoon"), "model", "none");
+
+    auto over = child(domain, "qemu:override");
+    attr(domain, "xmlns:qemu", "http://libvirt.org/schemas/domain/qemu/1.0");
+    auto qdev = child(over, "qemu:device");
+    attr(qdev, "alias", "ua-vserial");
+    auto prop = child(child(qdev, "qemu:frontend"), "qemu:property");
+    attr(prop, "name", "ioeventfd");
+    attr(prop, "type", "bool");
+    attr(prop, "value", "false");
+    std::ostringstream out;
+    doc.save(out, "  ", pugi::format_default | pugi::format_no_declaration);
+    return out.str();
+}
+
+std::optional<OwnerMetadata> parseOwnerMetadata(std::string_view xml) {
+    pugi::xml_document doc;
+    if (!doc.load_buffer(xml.data(), xml.size())) {
+        return std::nullopt;
+    }
+    auto node = doc.document_element();
+    // libvirt returns the element with the prefix it was defined with; accept any prefix.
+    std::string name = node.name();
+    if (name != "owner" && (name.size() < 6 || name.substr(name.size() - 6) != ":owner")) {
+        return std::nullopt;
+    }
+    auto owner = Owner::parse(node.attribute("process").value());
+    if (!owner) {
+        return std::nullopt;
+    }
+    return OwnerMetadata{*owner, node.attribute("run").value(), node.attribute("dir").value()};
+}
+
+} // namespace nixdrill::vm
