@@ -5,6 +5,7 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/text.hpp"
+#include "verify/backup_invariants.hpp"
 #include "verify/collector_invariants.hpp"
 #include "verify/json_diff.hpp"
 
@@ -68,6 +69,11 @@ CaseResult judgeScenario(const model::Scenario& scenario, const nixeval::EvalOut
         const json services = plain(scenario.services);
         if (outcome.value.contains("collector")) {
             c.mismatches = verify::checkCollectorInvariants(services, outcome.value["collector"]);
+        }
+        if (outcome.value.contains("backup") && scenario.backup) {
+            auto b = verify::checkBackupInvariants(plain(*scenario.backup), outcome.value.value("collector", json()),
+                                                   outcome.value["backup"]);
+            c.mismatches.insert(c.mismatches.end(), b.begin(), b.end());
         }
         if (scenario.expect) {
             // Each field listed under a section is compared exactly; fields left out are not checked.
@@ -135,7 +141,7 @@ model::RunResult runEval(const scenario::LoadResult& loaded, const nixeval::NixE
 
     std::vector<nixeval::EvalRequest> requests;
     for (const auto& s : loaded.scenarios) {
-        requests.push_back({s.name, s.services, s.backup});
+        requests.push_back({s.name, s.services, s.backup, s.containers});
     }
     std::vector<nixeval::EvalOutcome> outcomes;
     std::string infraError;

@@ -61,6 +61,8 @@ struct Scenario {
     nlohmann::ordered_json services = nlohmann::ordered_json::object();
     /// `modules.backup` settings for the backup module; absent: the collector alone is checked.
     std::optional<nlohmann::ordered_json> backup;
+    /// Container tar backups by name: `{ serviceName; dataPaths; user; group; backupConfig; }`.
+    std::optional<nlohmann::ordered_json> containers;
     /// Expected outputs by section ("collector", "backup"); each present section is compared exactly.
     std::optional<nlohmann::ordered_json> expect;
     /// A VM drill: boot a guest, run the rendered jobs, restore and verify (needs `backup`).

@@ -18,6 +18,9 @@ nlohmann::json requestJson(const EvalRequest& r) {
     if (r.backup) {
         j["backup"] = nlohmann::json::parse(r.backup->dump());
     }
+    if (r.containers) {
+        j["containers"] = nlohmann::json::parse(r.containers->dump());
+    }
     return j;
 }
 

@@ -13,7 +13,8 @@ namespace nixdrill::nixeval {
 struct EvalRequest {
     std::string id;
     nlohmann::ordered_json services;
-    std::optional<nlohmann::ordered_json> backup; ///< modules.backup settings, when the scenario has them
+    std::optional<nlohmann::ordered_json> backup;     ///< modules.backup settings, when the scenario has them
+    std::optional<nlohmann::ordered_json> containers; ///< container backups, when the scenario has them
 };
 
 enum class EvalStatus {

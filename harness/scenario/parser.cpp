@@ -49,8 +49,8 @@ std::vector<std::string> stringList(const std::string& file, const std::string& 
 }
 
 const std::set<std::string> knownKeys = {"$schema", "format", "name",        "description", "services",
-                                         "backup",  "expect", "expectError", "drill"};
-const std::set<std::string> expectSections = {"collector", "backup"};
+                                         "backup",  "expect", "expectError", "drill",       "containers"};
+const std::set<std::string> expectSections = {"collector", "backup", "containers"};
 
 } // namespace
 
@@ -72,9 +72,9 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
     }
     for (const auto& [key, value] : doc.items()) {
         if (!knownKeys.contains(key)) {
-            contentError(
-                file, "/" + util::escapePointerToken(key),
-                "unknown key (known: format, name, description, services, backup, expect, expectError, drill)");
+            contentError(file, "/" + util::escapePointerToken(key),
+                         "unknown key (known: format, name, description, services, backup, containers, expect, "
+                         "expectError, drill)");
         }
     }
 
@@ -118,15 +118,28 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
         s.backup = doc["backup"];
     }
 
+    if (doc.contains("containers")) {
+        requireType(file, "/containers", doc["containers"], doc["containers"].is_object(),
+                    "an object of container backups by name");
+        for (const auto& [name, c] : doc["containers"].items()) {
+            requireType(file, "/containers/" + util::escapePointerToken(name), c, c.is_object(),
+                        "an object (mkBackupService arguments without name)");
+        }
+        s.containers = doc["containers"];
+    }
+
     if (doc.contains("expect")) {
         const auto& expect = doc["expect"];
         requireType(file, "/expect", expect, expect.is_object(), "an object");
         for (const auto& [section, value] : expect.items()) {
             std::string pointer = "/expect/" + util::escapePointerToken(section);
             if (!expectSections.contains(section)) {
-                contentError(file, pointer, "unknown section (known: collector, backup)");
+                contentError(file, pointer, "unknown section (known: collector, backup, containers)");
             }
             requireType(file, pointer, value, value.is_object(), "an object");
+        }
+        if (expect.contains("containers") && !s.containers) {
+            contentError(file, "/expect/containers", "expects container backups but the scenario has no /containers");
         }
         if (expect.contains("backup") && !s.backup) {
             contentError(file, "/expect/backup", "expects backup jobs but the scenario has no /backup settings");

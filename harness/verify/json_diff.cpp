@@ -10,7 +10,13 @@ namespace {
 void diffInto(const nlohmann::json& expected, const nlohmann::json& actual, const std::string& pointer,
               std::vector<model::Mismatch>& out) {
     if (expected.is_object() && actual.is_object()) {
+        // An expected object with "...": true lists only the members it cares about.
+        auto open = expected.find("...");
+        bool partial = open != expected.end() && *open == true;
         for (const auto& [key, value] : expected.items()) {
+            if (partial && key == "...") {
+                continue;
+            }
             std::string p = pointer + "/" + util::escapePointerToken(key);
             if (auto it = actual.find(key); it != actual.end()) {
                 diffInto(value, *it, p, out);
@@ -19,7 +25,7 @@ void diffInto(const nlohmann::json& expected, const nlohmann::json& actual, cons
             }
         }
         for (const auto& [key, value] : actual.items()) {
-            if (!expected.contains(key)) {
+            if (!partial && !expected.contains(key)) {
                 out.push_back({pointer + "/" + util::escapePointerToken(key), std::nullopt, value, "unexpected"});
             }
         }

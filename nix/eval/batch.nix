@@ -1,6 +1,6 @@
 # Evaluates many scenario inputs in one Nix process, for `nixdrill eval`.
 #
-# inputFile: JSON list of { id; services; backup ? {...}; }.
+# inputFile: JSON list of { id; services; backup ? {...}; containers ? { <name> = {...}; }; }.
 # Result: a list, in input order, of
 #   { id; status = "ok"; value = { collector = ...; backup = ...; }; }
 #   { id; status = "invalid"; errors = [ "option.path: message" ... ]; }   validation said no
@@ -22,18 +22,32 @@ let
     req:
     let
       hasBackup = req ? backup;
+      containers = req.containers or { };
+      containerArgs = name: containers.${name} // { inherit name; };
+      containerErrors = builtins.concatMap (n: nixdrill.container.validate (containerArgs n)) (
+        builtins.attrNames containers
+      );
       collectorErrors = nixdrill.validate req.services;
       # The backup module validates the contracts too: ask it only once they are valid.
       errors =
-        if collectorErrors != [ ] || !hasBackup then
-          collectorErrors
-        else
-          nixdrill.backup.validate { inherit (req) services; config = req.backup; };
+        (
+          if collectorErrors != [ ] || !hasBackup then
+            collectorErrors
+          else
+            nixdrill.backup.validate { inherit (req) services; config = req.backup; }
+        )
+        ++ containerErrors;
       output =
         { collector = nixdrill.collect req.services; }
         // (
           if hasBackup then
             { backup = nixdrill.backup.renderBackups { inherit (req) services; config = req.backup; }; }
+          else
+            { }
+        )
+        // (
+          if req ? containers then
+            { containers = builtins.mapAttrs (n: _: nixdrill.container.render (containerArgs n)) containers; }
           else
             { }
         );

@@ -31,7 +31,7 @@ struct FakeNixDir {
 };
 
 nixeval::EvalRequest req(const std::string& id, const std::string& services) {
-    return {id, nlohmann::ordered_json::parse(services), std::nullopt};
+    return {id, nlohmann::ordered_json::parse(services), std::nullopt, std::nullopt};
 }
 
 } // namespace

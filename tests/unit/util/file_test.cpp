@@ -1,6 +1,7 @@
 ///@file Tests of atomic writes, temp dirs and text helpers.
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/redact.hpp"
 #include "util/text.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -74,6 +75,17 @@ BOOST_AUTO_TEST_CASE(error_context_frames_are_kept_in_order) {
     BOOST_TEST(e.context().size() == 2u);
     BOOST_TEST(e.describe() == "restic failed\n  while restoring snapshot 'x'\n  while running drill 'y'");
     BOOST_TEST(std::string(e.what()) == e.describe());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(util_redact)
+
+BOOST_AUTO_TEST_CASE(secrets_are_replaced_everywhere) {
+    nixdrill::util::Redactor r;
+    r.add("s3cr3t-password\n");
+    r.add("abc"); // too short to redact safely
+    BOOST_TEST(r.apply("pw=s3cr3t-password; again s3cr3t-password abc") == "pw=[REDACTED]; again [REDACTED] abc");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

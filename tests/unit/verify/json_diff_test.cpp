@@ -36,4 +36,14 @@ BOOST_AUTO_TEST_CASE(type_changes_and_root_scalars) {
     BOOST_TEST(diffJson(json::array({1}), json::object()).size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(partial_objects_allow_unlisted_members_only_where_marked) {
+    auto a = json::parse(R"({"job": {"paths": ["/a"], "script": "long text"}, "extra": 1})");
+    BOOST_TEST(diffJson(json::parse(R"({"job": {"...": true, "paths": ["/a"]}, "extra": 1})"), a).empty());
+    auto d = diffJson(json::parse(R"({"job": {"...": true, "paths": ["/b"]}})"), a);
+    BOOST_REQUIRE(d.size() == 2u); // the wrong path, and "extra" (the root is not partial)
+    BOOST_TEST(d[0].pointer == "/job/paths/0");
+    BOOST_TEST(d[1].pointer == "/extra");
+    BOOST_TEST(diffJson(json::parse(R"({"job": {"...": true, "missing": 1}})"), a).size() == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
