@@ -362,6 +362,52 @@ private:
              " bytes of tar) from seed " + std::to_string(drill_.seed));
     }
 
+    /// When restic read the data in the job's run that began after `since` (seconds since
+    /// boot): the job script logs "restic backup starting" and "... finished" to the journal,
+    /// whose monotonic timestamps are used. (-1, -1) when the markers are missing.
+    std::pair<double, double> resticWindow(const DrillJob& job, double since) {
+        std::string query = "journalctl --no-pager -o json -u " + shellQuote(job.unit);
+        std::string marker = "nixdrill[" + job.name + "]: restic backup ";
+        double start = -1;
+        double finish = -1;
+        // journald takes the job's output asynchronously: give it a few seconds to arrive.
+        for (int attempt = 0; attempt < 20 && finish < 0; ++attempt) {
+            if (attempt > 0) {
+                sh("sleep 0.5");
+            }
+            std::istringstream in(sh(query).out);
+            std::string line;
+            while (std::getline(in, line)) {
+                json entry;
+                try {
+                    entry = json::parse(line);
+                } catch (const json::exception&) {
+                    continue;
+                }
+                auto message = stringOr(entry, "MESSAGE");
+                double at = microsToSeconds(stringOr(entry, "__MONOTONIC_TIMESTAMP"));
+                if (at < since) {
+                    continue;
+                }
+                if (message.find(marker + "starting") != std::string::npos) {
+                    start = at;
+                } else if (message.find(marker + "finished") != std::string::npos) {
+                    finish = at;
+                }
+            }
+        }
+        return {start, finish};
+    }
+
+    double uptime() {
+        auto r = must("cut -d' ' -f1 /proc/uptime");
+        try {
+            return std::stod(r.out);
+        } catch (const std::exception&) {
+            throw util::SystemError("cannot read the guest's uptime: '" + r.out + "'");
+        }
+    }
+
     void backup(unsigned number) {
         // What each snapshot must contain: the live data just before the job runs. Units are
         // stopped by the job itself, and the probe services do not write, so this is stable.
@@ -374,6 +420,7 @@ private:
             manifests[job.name] = std::move(m.entries);
         }
 
+        double since = uptime();
         std::string cmd = "systemctl start";
         for (const auto& job : plan_.jobs) {
             cmd += " " + shellQuote(job.unit);
@@ -385,19 +432,17 @@ private:
         std::vector<std::string> failures;
         std::map<std::string, std::pair<double, double>> windows; // unit -> restic start/exit (s since boot)
         for (const auto& job : plan_.jobs) {
-            auto show = parseShow(must("systemctl show -p Result -p ExecMainStatus -p ExecMainStartTimestampMonotonic "
-                                       "-p ExecMainExitTimestampMonotonic " +
-                                       shellQuote(job.unit))
-                                      .out);
-            double s = microsToSeconds(show["ExecMainStartTimestampMonotonic"]);
-            double e = microsToSeconds(show["ExecMainExitTimestampMonotonic"]);
-            windows[job.unit] = {s, e};
-            note("job " + job.name + ": result " + show["Result"] + ", restic status " + show["ExecMainStatus"] +
-                 ", ran " + fmt(s) + "-" + fmt(e) + " s");
+            auto show = parseShow(must("systemctl show -p Result -p ExecMainStatus " + shellQuote(job.unit)).out);
+            auto window = resticWindow(job, since);
+            windows[job.unit] = window;
+            note("job " + job.name + ": result " + show["Result"] + ", exit status " + show["ExecMainStatus"] +
+                 ", restic read the data " + fmt(window.first) + "-" + fmt(window.second) + " s after boot");
             if (show["Result"] != "success") {
                 failures.push_back("job " + job.name + " ended with result '" + show["Result"] + "' (status " +
                                    show["ExecMainStatus"] + ")");
                 note(sh("journalctl --no-pager -n 40 -u " + shellQuote(job.unit)).out);
+            } else if (window.first < 0 || window.second < 0) {
+                failures.push_back("job " + job.name + " succeeded but its journal has no restic backup start/finish");
             }
         }
 

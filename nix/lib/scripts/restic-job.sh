@@ -48,7 +48,13 @@ nixdrill_backup() (
     fi
     excludes=()
     for pattern in "${NIXDRILL_EXCLUDES[@]}"; do excludes+=(--exclude "$pattern"); done
-    restic backup "${NIXDRILL_BACKUP_ARGS[@]}" "${excludes[@]}" -- "${NIXDRILL_PATHS[@]}" || exit $?
+    # These two lines mark when restic reads the data (nixdrill's drills check that the
+    # services were stopped for exactly this window).
+    nixdrill_log "restic backup starting (${#NIXDRILL_PATHS[@]} path(s))"
+    restic backup "${NIXDRILL_BACKUP_ARGS[@]}" "${excludes[@]}" -- "${NIXDRILL_PATHS[@]}"
+    rc=$?
+    nixdrill_log "restic backup finished (status $rc)"
+    ((rc == 0)) || exit "$rc"
     if ((${#NIXDRILL_PRUNE_ARGS[@]} > 0)); then
         restic forget --prune "${NIXDRILL_PRUNE_ARGS[@]}" || exit $?
     fi
