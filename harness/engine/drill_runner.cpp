@@ -160,6 +160,9 @@ public:
                 case model::StepAction::CheckMetrics:
                     checkMetrics();
                     break;
+                case model::StepAction::AdvanceClock:
+                    advanceClock(step.days);
+                    break;
                 }
             });
         }
@@ -468,24 +471,26 @@ private:
                     continue;
                 }
                 auto events = parseProbe(sh("cat " + shellQuote("/var/log/nixdrill-probe/" + unit)).out);
-                bool stoppedBefore = false;
-                bool startedDuring = false;
-                bool startedAfter = false;
+                // The last stop before restic began; no start between it and restic's end; the
+                // first start after restic's end is the restart.
                 double stopAt = -1;
-                double restartAt = -1;
                 for (const auto& ev : events) {
                     if (!ev.start && ev.at <= s) {
-                        stoppedBefore = true;
-                        stopAt = ev.at;
+                        stopAt = std::max(stopAt, ev.at);
                     }
-                    if (ev.start && ev.at > stopAt && stopAt >= 0 && ev.at < e) {
+                }
+                bool stoppedBefore = stopAt >= 0;
+                bool startedDuring = false;
+                double restartAt = -1;
+                for (const auto& ev : events) {
+                    if (ev.start && stoppedBefore && ev.at > stopAt && ev.at < e) {
                         startedDuring = true;
                     }
-                    if (ev.start && ev.at >= e && restartAt < 0) {
-                        startedAfter = true;
+                    if (ev.start && ev.at >= e && (restartAt < 0 || ev.at < restartAt)) {
                         restartAt = ev.at;
                     }
                 }
+                bool startedAfter = restartAt >= 0;
                 auto active = sh("systemctl is-active " + shellQuote(unit)).out;
                 while (!active.empty() && active.back() == '\n') {
                     active.pop_back();
@@ -605,6 +610,9 @@ private:
             if (!r.succeeded()) {
                 throw StepFailed("restic restore of job " + job.name + " failed: " + redactor_.apply(r.describe()));
             }
+            if (options_.afterRestore) {
+                options_.afterRestore(guest_, target);
+            }
             auto expected = verify::withoutExcluded(manifests_[number][job.name], job.exclude);
             auto actual = manifestOf(target, job.paths);
             auto differences = verify::compareManifests(expected, actual.entries);
@@ -622,6 +630,11 @@ private:
                                  "'s manifest",
                              std::move(mismatches));
         }
+    }
+
+    void advanceClock(unsigned days) {
+        auto r = must("date -u -s @$(( $(date +%s) + " + std::to_string(days) + " * 86400 )) +%FT%TZ");
+        note("guest clock moved forward " + std::to_string(days) + " day(s): now " + r.out);
     }
 
     void verifyRepository(const std::string& subset) {

@@ -43,6 +43,9 @@ struct DrillOptions {
     std::function<void(const model::CaseResult&)> onCase;
     /// The guest's serial console tail, attached to Broken steps.
     std::function<std::string()> consoleTail;
+    /// A seam for tests that must prove a check can fail: runs after each restore, before its
+    /// manifest is compared, with the restored root ("/" for in-place restores).
+    std::function<void(guest::Guest&, const std::string& restoredRoot)> afterRestore;
     /// Host tools (promtool) are looked up on PATH.
     std::string promtool = "promtool";
 };

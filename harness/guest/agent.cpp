@@ -22,6 +22,13 @@ std::string tail(const std::string& text, std::size_t max = 2000) {
     return "..." + text.substr(text.size() - max);
 }
 
+std::string trimEnd(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+        text.pop_back();
+    }
+    return text;
+}
+
 std::chrono::milliseconds remaining(Clock::time_point deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     return std::max(left, std::chrono::milliseconds(1));
@@ -41,8 +48,8 @@ std::string ExecResult::describe() const {
         text += "exited with " + std::to_string(exitCode);
     }
     text += " after " + formatSeconds(elapsed);
-    text += out.empty() ? "; no stdout" : "; stdout: " + tail(out);
-    text += err.empty() ? "; no stderr" : "; stderr: " + tail(err);
+    text += out.empty() ? "; no stdout" : "; stdout: " + tail(trimEnd(out));
+    text += err.empty() ? "; no stderr" : "; stderr: " + tail(trimEnd(err));
     if (truncated) {
         text += " (output truncated by the agent)";
     }
@@ -101,8 +108,8 @@ ExecResult Agent::exec(const protocol::ExecRequest& request, std::chrono::millis
     // Most drill commands take tens of milliseconds: poll fast first, then every pollInterval.
     auto pause = std::chrono::milliseconds(5);
     for (;;) {
-        auto status = protocol::decodeExecStatus(
-            call(protocol::encodeExecStatus(pid), "guest-exec-status", remaining(deadline)));
+        auto status =
+            protocol::decodeExecStatus(call(protocol::encodeExecStatus(pid), "guest-exec-status", remaining(deadline)));
         if (status.exited) {
             result.exitCode = status.exitCode.value_or(-1);
             result.signal = status.signal;
@@ -133,6 +140,11 @@ ExecResult Agent::exec(const protocol::ExecRequest& request, std::chrono::millis
 }
 
 ExecResult Agent::run(std::string_view command, std::chrono::milliseconds timeout, std::optional<std::string> input) {
+    if (input && input->size() > options_.writeChunk) {
+        throw util::InputError("stdin for `" + std::string(command) + "` is " + std::to_string(input->size()) +
+                               " bytes; the agent takes at most " + std::to_string(options_.writeChunk) +
+                               " in one message: write it to a file first");
+    }
     return exec({"/bin/sh", {"-c", std::string(command)}, {}, std::move(input), true}, timeout);
 }
 
@@ -146,8 +158,8 @@ void Agent::closeFile(std::int64_t handle) noexcept {
 
 std::string Agent::readFile(std::string_view path) {
     try {
-        auto handle = protocol::decodeFileHandle(
-            call(protocol::encodeFileOpen(path, "r"), "guest-file-open", callTimeout));
+        auto handle =
+            protocol::decodeFileHandle(call(protocol::encodeFileOpen(path, "r"), "guest-file-open", callTimeout));
         std::string data;
         try {
             for (;;) {
@@ -172,8 +184,8 @@ std::string Agent::readFile(std::string_view path) {
 
 void Agent::writeFile(std::string_view path, std::string_view data) {
     try {
-        auto handle = protocol::decodeFileHandle(
-            call(protocol::encodeFileOpen(path, "w"), "guest-file-open", callTimeout));
+        auto handle =
+            protocol::decodeFileHandle(call(protocol::encodeFileOpen(path, "w"), "guest-file-open", callTimeout));
         try {
             std::size_t offset = 0;
             while (offset < data.size()) {
@@ -192,8 +204,7 @@ void Agent::writeFile(std::string_view path, std::string_view data) {
         // Close reports errors (e.g. ENOSPC on flush), so it is not the best-effort variant here.
         call(protocol::encodeFileClose(handle), "guest-file-close", callTimeout);
     } catch (util::Error& e) {
-        e.addContext("while writing guest file " + std::string(path) + " (" + std::to_string(data.size()) +
-                     " bytes)");
+        e.addContext("while writing guest file " + std::string(path) + " (" + std::to_string(data.size()) + " bytes)");
         throw;
     }
 }

@@ -59,9 +59,10 @@ struct AgentOptions {
     /// Bytes per guest-file-read: the base64 reply (a third larger) must stay under libvirt's
     /// limits (4 MiB per RPC string, 10 MiB per agent reply).
     std::size_t readChunk = 2 * 1024 * 1024;
-    /// Bytes per guest-file-write. Host-to-guest messages of 256 KiB and more make qemu-ga in a
-    /// TCG guest spin for 30+ s (measured: 160 KiB chunks 50 ms each, 192 KiB never finished).
-    std::size_t writeChunk = 96 * 1024;
+    /// Bytes per guest-file-write. Host-to-guest agent messages of ~200 KiB and more make qemu-ga
+    /// in a TCG guest spin for 30+ s (measured: 128 KiB chunks took 37 ms each; 176 KiB chunks,
+    /// 240 KB of base64, never finished). 64 KiB keeps a wide margin at ~2.7 MB/s.
+    std::size_t writeChunk = 64 * 1024;
 };
 
 class Agent {
@@ -83,7 +84,8 @@ public:
     ExecResult exec(const protocol::ExecRequest& request, std::chrono::milliseconds timeout);
 
     /// `/bin/sh -c command`.
-    /// @throws as exec()
+    /// @throws as exec(), util::InputError when `input` is over 64 KiB (see writeChunk; write a
+    ///         file instead)
     ExecResult run(std::string_view command, std::chrono::milliseconds timeout,
                    std::optional<std::string> input = std::nullopt);
 

@@ -13,15 +13,14 @@ namespace {
 
 const json& field(const json& value, const char* name, const char* what) {
     if (!value.is_object() || !value.contains(name)) {
-        throw util::SystemError(std::string("malformed guest agent reply to ") + what + ": no '" + name +
-                                "' in " + value.dump());
+        throw util::SystemError(std::string("malformed guest agent reply to ") + what + ": no '" + name + "' in " +
+                                value.dump());
     }
     return value.at(name);
 }
 
 // Type errors inside a reply are the agent's (or our) bug, not the drill's: report them as such.
-template <typename F>
-auto guarded(const char* what, const json& value, F&& decode) {
+template <typename F> auto guarded(const char* what, const json& value, F&& decode) {
     try {
         return decode();
     } catch (const nlohmann::json::exception& e) {
@@ -74,27 +73,29 @@ std::int64_t decodeExecPid(const json& value) {
     return guarded("guest-exec", value, [&] { return field(value, "pid", "guest-exec").get<std::int64_t>(); });
 }
 
-std::string encodeExecStatus(std::int64_t pid) { return encodeCommand("guest-exec-status", {{"pid", pid}}); }
+std::string encodeExecStatus(std::int64_t pid) {
+    return encodeCommand("guest-exec-status", {{"pid", pid}});
+}
 
 ExecStatus decodeExecStatus(const json& value) {
     return guarded("guest-exec-status", value, [&] {
-    ExecStatus status;
-    status.exited = field(value, "exited", "guest-exec-status").get<bool>();
-    if (value.contains("exitcode")) {
-        status.exitCode = value.at("exitcode").get<int>();
-    }
-    if (value.contains("signal")) {
-        status.signal = value.at("signal").get<int>();
-    }
-    if (value.contains("out-data")) {
-        status.out = base64Decode(value.at("out-data").get<std::string>());
-    }
-    if (value.contains("err-data")) {
-        status.err = base64Decode(value.at("err-data").get<std::string>());
-    }
-    status.outTruncated = value.value("out-truncated", false);
-    status.errTruncated = value.value("err-truncated", false);
-    return status;
+        ExecStatus status;
+        status.exited = field(value, "exited", "guest-exec-status").get<bool>();
+        if (value.contains("exitcode")) {
+            status.exitCode = value.at("exitcode").get<int>();
+        }
+        if (value.contains("signal")) {
+            status.signal = value.at("signal").get<int>();
+        }
+        if (value.contains("out-data")) {
+            status.out = base64Decode(value.at("out-data").get<std::string>());
+        }
+        if (value.contains("err-data")) {
+            status.err = base64Decode(value.at("err-data").get<std::string>());
+        }
+        status.outTruncated = value.value("out-truncated", false);
+        status.errTruncated = value.value("err-truncated", false);
+        return status;
     });
 }
 
@@ -115,15 +116,15 @@ std::string encodeFileRead(std::int64_t handle, std::size_t count) {
 
 FileChunk decodeFileRead(const json& value) {
     return guarded("guest-file-read", value, [&] {
-    FileChunk chunk;
-    auto count = field(value, "count", "guest-file-read").get<std::size_t>();
-    chunk.eof = field(value, "eof", "guest-file-read").get<bool>();
-    chunk.data = base64Decode(value.value("buf-b64", ""));
-    if (chunk.data.size() != count) {
-        throw util::SystemError("guest-file-read: reply says " + std::to_string(count) + " bytes but carries " +
-                                std::to_string(chunk.data.size()));
-    }
-    return chunk;
+        FileChunk chunk;
+        auto count = field(value, "count", "guest-file-read").get<std::size_t>();
+        chunk.eof = field(value, "eof", "guest-file-read").get<bool>();
+        chunk.data = base64Decode(value.value("buf-b64", ""));
+        if (chunk.data.size() != count) {
+            throw util::SystemError("guest-file-read: reply says " + std::to_string(count) + " bytes but carries " +
+                                    std::to_string(chunk.data.size()));
+        }
+        return chunk;
     });
 }
 
@@ -136,7 +137,9 @@ std::size_t decodeFileWrite(const json& value) {
                    [&] { return field(value, "count", "guest-file-write").get<std::size_t>(); });
 }
 
-std::string encodeFileClose(std::int64_t handle) { return encodeCommand("guest-file-close", {{"handle", handle}}); }
+std::string encodeFileClose(std::int64_t handle) {
+    return encodeCommand("guest-file-close", {{"handle", handle}});
+}
 
 std::string encodeSetTime(std::int64_t nanosecondsSinceEpoch) {
     return encodeCommand("guest-set-time", {{"time", nanosecondsSinceEpoch}});

@@ -88,10 +88,16 @@ void Guest::waitForUnit(std::string_view unit, std::chrono::milliseconds timeout
                });
 }
 
-std::string Guest::readFile(std::string_view path) { return agent().readFile(path); }
+std::string Guest::readFile(std::string_view path) {
+    return agent().readFile(path);
+}
 
-void Guest::writeFile(std::string_view path, std::string_view data) { agent().writeFile(path, data); }
+void Guest::writeFile(std::string_view path, std::string_view data) {
+    agent().writeFile(path, data);
+}
 
-void Guest::setTime(std::chrono::system_clock::time_point time) { agent().setTime(time); }
+void Guest::setTime(std::chrono::system_clock::time_point time) {
+    agent().setTime(time);
+}
 
 } // namespace nixdrill::guest

@@ -82,9 +82,9 @@ GuestImage buildGuestImage(GuestKind kind, const std::filesystem::path& script) 
     options.deadline = std::chrono::minutes(30);
     auto result = util::runProcess(argv, options);
     if (result.exitCode != 0) {
-        throw util::SystemError("building the " + std::string(toString(kind)) + " guest image failed: " +
-                                util::quoteCommand(argv) + " exited with " + std::to_string(result.exitCode) + ":\n" +
-                                result.err);
+        throw util::SystemError("building the " + std::string(toString(kind)) +
+                                " guest image failed: " + util::quoteCommand(argv) + " exited with " +
+                                std::to_string(result.exitCode) + ":\n" + result.err);
     }
     auto out = result.out;
     while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) {

@@ -20,7 +20,9 @@ using Seconds = std::chrono::duration<double>;
 ImageGuest::ImageGuest(vm::Connection& connection, GuestImage image, GuestConfig config)
     : image_(std::move(image)), config_(std::move(config)), connection_(connection) {}
 
-ImageGuest::~ImageGuest() { destroy(); }
+ImageGuest::~ImageGuest() {
+    destroy();
+}
 
 void ImageGuest::start() {
     if (domain_) {
@@ -55,8 +57,8 @@ void ImageGuest::start() {
         try {
             agent_->waitUntilConnected(config_.bootTimeout);
         } catch (const WaitTimedOut& e) {
-            throw GuestBroken(std::string("the guest agent did not answer: ") + e.what() +
-                              "\nlast console lines:\n" + consoleTail(30));
+            throw GuestBroken(std::string("the guest agent did not answer: ") + e.what() + "\nlast console lines:\n" +
+                              consoleTail(30));
         } catch (const vm::NoDomainError&) {
             throw GuestBroken("the VM stopped while booting (kernel panic or power-off)\nlast console lines:\n" +
                               consoleTail(30));
@@ -127,7 +129,9 @@ Agent& ImageGuest::agent() {
     return *agent_;
 }
 
-std::filesystem::path ImageGuest::runDir() const { return runDir_ ? runDir_->path() : std::filesystem::path(); }
+std::filesystem::path ImageGuest::runDir() const {
+    return runDir_ ? runDir_->path() : std::filesystem::path();
+}
 
 std::string ImageGuest::consoleLog() const {
     if (!runDir_) {
@@ -152,7 +156,9 @@ std::string ImageGuest::consoleTail(std::size_t lines) const {
     return log.empty() ? "(console empty)" : log.substr(pos);
 }
 
-std::vector<vm::DiskSpec> InitramfsGuest::prepareDisks(const std::filesystem::path&) { return {}; }
+std::vector<vm::DiskSpec> InitramfsGuest::prepareDisks(const std::filesystem::path&) {
+    return {};
+}
 
 std::vector<vm::DiskSpec> SystemdGuest::prepareDisks(const std::filesystem::path& dir) {
     if (!image_.rootDisk) {
@@ -170,9 +176,8 @@ std::vector<vm::DiskSpec> SystemdGuest::prepareDisks(const std::filesystem::path
 std::unique_ptr<ImageGuest> makeGuest(GuestKind kind, vm::Connection& connection, GuestImage image,
                                       GuestConfig config) {
     if (image.kind != kind) {
-        throw util::InputError("a " + std::string(toString(kind)) + " guest needs a " +
-                               std::string(toString(kind)) + " image, not " + std::string(toString(image.kind)) +
-                               " (" + image.dir.string() + ")");
+        throw util::InputError("a " + std::string(toString(kind)) + " guest needs a " + std::string(toString(kind)) +
+                               " image, not " + std::string(toString(image.kind)) + " (" + image.dir.string() + ")");
     }
     switch (kind) {
     case GuestKind::Initramfs:

@@ -103,7 +103,6 @@ protected:
 
 /// The guest implementation for `kind`.
 /// @throws util::InputError when the image is of another kind, or for NixOS (not implemented yet).
-std::unique_ptr<ImageGuest> makeGuest(GuestKind kind, vm::Connection& connection, GuestImage image,
-                                      GuestConfig config);
+std::unique_ptr<ImageGuest> makeGuest(GuestKind kind, vm::Connection& connection, GuestImage image, GuestConfig config);
 
 } // namespace nixdrill::guest

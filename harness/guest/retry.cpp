@@ -33,9 +33,9 @@ void retryUntil(std::string_view what, const RetryPolicy& policy,
         }
         std::this_thread::sleep_for(std::min<Clock::duration>(policy.interval, deadline - now));
     }
-    throw WaitTimedOut("gave up waiting for " + std::string(what) + " after " +
-                       formatSeconds(Clock::now() - start) + " (" + std::to_string(attempts) +
-                       (attempts == 1 ? " attempt" : " attempts") + "); last attempt: " + outcome);
+    throw WaitTimedOut("gave up waiting for " + std::string(what) + " after " + formatSeconds(Clock::now() - start) +
+                       " (" + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts") +
+                       "); last attempt: " + outcome);
 }
 
 } // namespace nixdrill::guest

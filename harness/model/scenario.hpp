@@ -21,6 +21,7 @@ enum class StepAction {
     Restore,          ///< restore a snapshot to a scratch directory or in place, then compare manifests
     VerifyRepository, ///< restic check, and check --read-data-subset
     CheckMetrics,     ///< the jobs' .prom files exist, pass promtool and say the backup succeeded
+    AdvanceClock,     ///< move the guest clock forward (daily backups on one afternoon)
 };
 
 struct DrillStep {
@@ -30,6 +31,7 @@ struct DrillStep {
     std::string snapshot = "latest";
     bool inPlace = false;            ///< Restore: into the live paths instead of a scratch directory
     std::string readDataSubset = ""; ///< VerifyRepository: e.g. "25%" or "1/5"; empty = metadata only
+    unsigned days = 1;               ///< AdvanceClock: how far
 };
 
 /// Deterministic data put under each backed-up path of a service before the first backup.

@@ -77,6 +77,7 @@ const std::pair<const char*, model::StepAction> actions[] = {
     {"restore", model::StepAction::Restore},
     {"verify-repository", model::StepAction::VerifyRepository},
     {"check-metrics", model::StepAction::CheckMetrics},
+    {"advance-clock", model::StepAction::AdvanceClock},
 };
 
 } // namespace
@@ -140,7 +141,7 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
     for (std::size_t i = 0; i < steps.size(); ++i) {
         std::string p = base + "/steps/" + std::to_string(i);
         const auto& s = steps[i];
-        r.onlyKeys(s, p, {"action", "name", "snapshot", "inPlace", "readDataSubset"});
+        r.onlyKeys(s, p, {"action", "name", "snapshot", "inPlace", "readDataSubset", "days"});
         auto action = r.string(s, p, "action", "");
         model::DrillStep step;
         bool found = false;
@@ -152,7 +153,8 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
         }
         if (!found) {
             r.fail(p + "/action", "unknown action \"" + action +
-                                      "\" (known: backup, mutate, damage, restore, verify-repository, check-metrics)");
+                                      "\" (known: backup, mutate, damage, restore, verify-repository, check-metrics, "
+                                      "advance-clock)");
         }
         auto onlyFor = [&](const char* key, model::StepAction a) {
             if (s.contains(key) && step.action != a) {
@@ -162,6 +164,8 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
         onlyFor("snapshot", model::StepAction::Restore);
         onlyFor("inPlace", model::StepAction::Restore);
         onlyFor("readDataSubset", model::StepAction::VerifyRepository);
+        onlyFor("days", model::StepAction::AdvanceClock);
+        step.days = r.number(s, p, "days", 1, 1, 3650);
         step.name = r.string(s, p, "name", std::to_string(i + 1) + "-" + action);
         step.inPlace = r.boolean(s, p, "inPlace", false);
         step.readDataSubset = r.string(s, p, "readDataSubset", "");

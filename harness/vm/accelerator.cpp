@@ -4,13 +4,13 @@
 #include "util/error.hpp"
 
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <linux/kvm.h>
+#include <sstream>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -135,7 +135,9 @@ std::string cpuFlags(const std::filesystem::path& cpuinfo) {
     return "";
 }
 
-bool hasFlag(const std::string& flags, const std::string& flag) { return flags.find(" " + flag + " ") != std::string::npos; }
+bool hasFlag(const std::string& flags, const std::string& flag) {
+    return flags.find(" " + flag + " ") != std::string::npos;
+}
 
 // Names the KVM flavour for the reason text: kvm_intel, kvm_amd, kvm_pvm, ...
 std::string kvmModules(const std::filesystem::path& modules) {
@@ -152,7 +154,9 @@ std::string kvmModules(const std::filesystem::path& modules) {
 
 } // namespace
 
-std::string_view toString(Accelerator accelerator) { return accelerator == Accelerator::Kvm ? "kvm" : "tcg"; }
+std::string_view toString(Accelerator accelerator) {
+    return accelerator == Accelerator::Kvm ? "kvm" : "tcg";
+}
 
 namespace detail {
 
@@ -216,8 +220,9 @@ AcceleratorChoice detectAccelerator(const AcceleratorOptions& options) {
         std::string modules = kvmModules(options.modules);
         return {Accelerator::Tcg, "the CPU has no hardware virtualization (no vmx/svm flag in " +
                                       options.cpuinfo.string() + ")" +
-                                      (modules.empty() ? "" : "; " + options.device.string() + " is served by " + modules +
-                                                                  ", which cannot boot stock kernels")};
+                                      (modules.empty() ? ""
+                                                       : "; " + options.device.string() + " is served by " + modules +
+                                                             ", which cannot boot stock kernels")};
     }
     std::string device = options.device.string();
     int code = detail::runForkedProbe([&device] { return probeKvm(device.c_str()); }, options.timeout);

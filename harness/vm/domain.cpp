@@ -19,7 +19,9 @@ Domain::Domain(_virDomain* domain, std::string name, std::string uri, Ownership 
     }
 }
 
-Domain::~Domain() { reset(); }
+Domain::~Domain() {
+    reset();
+}
 
 Domain::Domain(Domain&& other) noexcept
     : dom_(other.dom_), name_(std::move(other.name_)), uri_(std::move(other.uri_)), ownership_(other.ownership_),

@@ -18,9 +18,7 @@ bool isNameChar(char c) {
 }
 
 void validate(const DomainSpec& spec) {
-    auto fail = [&](const std::string& what) {
-        throw util::InputError("invalid VM '" + spec.name + "': " + what);
-    };
+    auto fail = [&](const std::string& what) { throw util::InputError("invalid VM '" + spec.name + "': " + what); };
     if (spec.name.empty() || !std::all_of(spec.name.begin(), spec.name.end(), isNameChar)) {
         throw util::InputError("invalid VM name '" + spec.name + "': use letters, digits, '_', '-', '.'");
     }
@@ -165,10 +163,6 @@ std::string toDomainXml(const DomainSpec& spec) {
         attr(source, "append", "off");
         attr(child(serial, "target"), "port", "0");
     }
-    auto serialController = child(devices, "controller");
-    attr(serialController, "type", "virtio-serial");
-    attr(serialController, "index", "0");
-    attr(child(serialController, "alias"), "name", "ua-vserial");
     auto channel = child(devices, "channel");
     attr(channel, "type", "unix");
     auto channelTarget = child(channel, "target");
@@ -185,14 +179,6 @@ std::string toDomainXml(const DomainSpec& spec) {
     attr(usb, "model", "none");
     attr(child(devices, "memballoon"), "model", "none");
 
-    auto over = child(domain, "qemu:override");
-    attr(domain, "xmlns:qemu", "http://libvirt.org/schemas/domain/qemu/1.0");
-    auto qdev = child(over, "qemu:device");
-    attr(qdev, "alias", "ua-vserial");
-    auto prop = child(child(qdev, "qemu:frontend"), "qemu:property");
-    attr(prop, "name", "ioeventfd");
-    attr(prop, "type", "bool");
-    attr(prop, "value", "false");
     std::ostringstream out;
     doc.save(out, "  ", pugi::format_default | pugi::format_no_declaration);
     return out.str();

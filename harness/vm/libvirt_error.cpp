@@ -30,7 +30,8 @@ int lastErrorCode() {
 void throwLastError(const std::string& what) {
     virErrorPtr error = virGetLastError();
     int code = error != nullptr ? error->code : VIR_ERR_INTERNAL_ERROR;
-    std::string message = what + ": " + (error != nullptr && error->message != nullptr ? error->message : "unknown libvirt error");
+    std::string message =
+        what + ": " + (error != nullptr && error->message != nullptr ? error->message : "unknown libvirt error");
     switch (code) {
     case VIR_ERR_NO_DOMAIN:
         throw NoDomainError(message, code);

@@ -68,7 +68,9 @@ bool Owner::isAlive() const {
     return current && *current == *this;
 }
 
-std::string Owner::serialize() const { return std::to_string(pid) + " " + std::to_string(startTicks) + " " + bootId; }
+std::string Owner::serialize() const {
+    return std::to_string(pid) + " " + std::to_string(startTicks) + " " + bootId;
+}
 
 std::optional<Owner> Owner::parse(std::string_view text) {
     std::istringstream in{std::string(text)};

@@ -42,7 +42,9 @@ RunDir::RunDir(std::string_view tag, const std::filesystem::path& root) {
     }
 }
 
-RunDir::~RunDir() { reset(); }
+RunDir::~RunDir() {
+    reset();
+}
 
 RunDir::RunDir(RunDir&& other) noexcept
     : path_(std::move(other.path_)), cleanupId_(other.cleanupId_), keep_(other.keep_) {
@@ -84,8 +86,16 @@ void RunDir::reset() noexcept {
 
 void createOverlay(const std::filesystem::path& overlay, const std::filesystem::path& backing,
                    std::string_view backingFormat) {
-    std::vector<std::string> argv{"qemu-img", "create", "-q", "-f", "qcow2", "-F", std::string(backingFormat),
-                                  "-b",       std::filesystem::absolute(backing).string(), overlay.string()};
+    std::vector<std::string> argv{"qemu-img",
+                                  "create",
+                                  "-q",
+                                  "-f",
+                                  "qcow2",
+                                  "-F",
+                                  std::string(backingFormat),
+                                  "-b",
+                                  std::filesystem::absolute(backing).string(),
+                                  overlay.string()};
     util::ProcessOptions options;
     options.deadline = std::chrono::seconds(60);
     auto result = util::runProcess(argv, options);
