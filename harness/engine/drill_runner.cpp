@@ -625,10 +625,11 @@ private:
             }
         }
         if (!mismatches.empty()) {
-            throw StepFailed(std::to_string(mismatches.size()) +
-                                 " difference(s) between the restored data and backup " + std::to_string(number) +
-                                 "'s manifest",
-                             std::move(mismatches));
+            // Built before the move: argument evaluation order is unspecified.
+            std::string message = std::to_string(mismatches.size()) +
+                                  " difference(s) between the restored data and backup " + std::to_string(number) +
+                                  "'s manifest";
+            throw StepFailed(message, std::move(mismatches));
         }
     }
 

@@ -1,0 +1,63 @@
+///@file A real drill whose restored data has one byte flipped must fail, naming the file.
+#include "../unit/support/golden.hpp"
+#include "cli/libvirt_provider.hpp"
+#include "engine/drill_runner.hpp"
+#include "nixeval/evaluator.hpp"
+#include "scenario/parser.hpp"
+#include "vm/connection.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <unistd.h>
+
+using namespace nixdrill;
+
+BOOST_AUTO_TEST_SUITE(vm_drill_corruption)
+
+BOOST_AUTO_TEST_CASE(one_flipped_restored_byte_fails_the_restore_step) {
+    auto root = test::sourceRoot();
+    auto loaded = scenario::loadScenarios({root / "scenarios/drills/drill-single-service.json"});
+    BOOST_REQUIRE(loaded.errors.empty());
+    const auto& s = loaded.scenarios.at(0);
+    nixeval::NixEvaluator evaluator({root / "nix", "nix-instantiate", std::chrono::minutes(5)});
+    auto outcomes = evaluator.evaluate({{s.name, s.services, s.backup, s.containers}});
+    BOOST_REQUIRE(outcomes.at(0).status == nixeval::EvalStatus::Ok);
+    auto plan = engine::planFromEvaluation(outcomes[0].value);
+
+    cli::LibvirtGuestProvider provider(vm::Connection::defaultUri(), "corrupt" + std::to_string(::getpid()));
+    auto guest = provider.create(s);
+    std::string corrupted;
+    engine::DrillOptions options;
+    options.afterRestore = [&](guest::Guest& g, const std::string& restored) {
+        if (!corrupted.empty() || restored == "/") {
+            return; // only the first scratch restore; the in-place restore must still pass
+        }
+        // Adds one to the first byte of the first non-empty file, in place.
+        auto r = g.succeed("f=$(find " + guest::shellQuote(restored) +
+                           " -type f -size +0 -print0 | sort -z | head -z -n1 | tr -d '\\0'); "
+                           "b=$(od -An -tu1 -N1 \"$f\" | tr -d ' '); "
+                           "printf \"\\\\$(printf %03o $(( (b + 1) % 256 )))\" | "
+                           "dd of=\"$f\" bs=1 count=1 conv=notrunc 2>/dev/null; printf %s \"$f\"");
+        corrupted = r.out.substr(restored.size());
+    };
+    auto cases = engine::runDrill(s, plan, *guest, options);
+    guest->destroy();
+
+    BOOST_REQUIRE(!corrupted.empty());
+    bool sawScratch = false;
+    for (const auto& c : cases) {
+        if (c.name == "restore-to-scratch") {
+            sawScratch = true;
+            BOOST_TEST((c.outcome == model::Outcome::Failed), c.message);
+            BOOST_TEST(c.message.find("1 difference(s) between the restored data and backup 1") != std::string::npos,
+                       c.message);
+            BOOST_REQUIRE(c.mismatches.size() == 1u);
+            BOOST_TEST(c.mismatches[0].pointer == "/jobs/service-notes/files" + corrupted);
+            BOOST_TEST(c.mismatches[0].note == "sha256");
+        } else {
+            BOOST_TEST((c.outcome == model::Outcome::Passed), c.name + ": " + c.message);
+        }
+    }
+    BOOST_TEST(sawScratch);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
