@@ -80,7 +80,8 @@ void Guest::waitForUnit(std::string_view unit, std::chrono::milliseconds timeout
                    attemptCommand(*this, command, true, deadline, outcome, last);
                    std::string state = last.out.substr(0, last.out.find('\n'));
                    if (state == "failed") {
-                       auto status = exec("systemctl status --no-pager " + shellQuote(unit) + " 2>&1", timeout);
+                       auto status =
+                           exec("systemctl status --no-pager " + shellQuote(unit) + " 2>&1", std::chrono::seconds(30));
                        throw CommandFailed("unit " + std::string(unit) + " failed on " + name() + ":\n" + status.out);
                    }
                    outcome = "state " + (state.empty() ? std::string("unknown") : state) + "; " + outcome;

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds a nixdrill guest image and prints its directory on stdout (logs go to stderr).
 #
-# Usage: build-guest.sh [--key] KIND
-#   KIND  initramfs  busybox + qemu-ga + restic in an initramfs, no disk (boots in ~4 s)
-#         systemd    Debian (debootstrap minbase) with systemd, on an ext4 root disk (~10 s)
-#   --key print the cache key of KIND and exit without building
+# Usage: build-guest.sh [--key | --prune] KIND
+#   KIND    initramfs  busybox + qemu-ga + restic in an initramfs, no disk (boots in ~4 s)
+#           systemd    Debian (debootstrap minbase) with systemd, on an ext4 root disk (~10 s)
+#   --key   print the cache key of KIND and exit without building
+#   --prune after building, delete the other cached images of KIND that no running process
+#           (a QEMU booted from it) refers to
 #
 # Images are cached by a content hash of their inputs (this script, scripts/vm/guest/*, the
 # package list, the kernel, the host packages copied in); a cached image is never modified:
@@ -44,10 +46,17 @@ die() {
 }
 
 print_key=0
-if [[ ${1:-} == --key ]]; then
+prune=0
+case ${1:-} in
+--key)
     print_key=1
     shift
-fi
+    ;;
+--prune)
+    prune=1
+    shift
+    ;;
+esac
 kind=${1:-}
 [[ $kind == initramfs || $kind == systemd ]] || die "usage: build-guest.sh [--key] initramfs|systemd"
 
@@ -108,6 +117,7 @@ key_inputs() {
 }
 
 if [[ $kind == systemd ]]; then
+    # shellcheck source=/dev/null
     suite=${NIXDRILL_DEBIAN_SUITE:-$(. /etc/os-release && echo "$VERSION_CODENAME")}
     mirror=$(debian_mirror "$suite") || die "no Debian mirror for '$suite' in /etc/apt; set NIXDRILL_DEBIAN_MIRROR"
 fi
@@ -118,8 +128,25 @@ if ((print_key)); then
 fi
 
 image_dir=$cache/$kind-$key
+
+# Old images of this kind, unless a process (QEMU's -kernel/-initrd, an overlay's backing file
+# shows up as -kernel of the same image) still names them on its command line.
+prune_others() {
+    local dir
+    for dir in "$cache/$kind"-*; do
+        [[ -d $dir && $dir != "$image_dir" ]] || continue
+        if grep -qsF "$dir/" /proc/[0-9]*/cmdline; then
+            log "keeping $dir: in use"
+            continue
+        fi
+        rm -rf --one-file-system "$dir"
+        log "pruned $dir"
+    done
+}
+
 if [[ -f $image_dir/manifest.json ]]; then
     log "cached: $image_dir"
+    ((prune)) && prune_others
     echo "$image_dir"
     exit 0
 fi
@@ -155,6 +182,7 @@ extract_vmlinux() {
         magic=${spec%%|*}
         tool=${spec#*|}
         command -v "${tool%% *}" >/dev/null || continue
+        # shellcheck disable=SC2013 # one number per line
         for offset in $(LC_ALL=C grep -obUaP "$magic" "$bz" | cut -d: -f1); do
             tail -c +$((offset + 1)) "$bz" | $tool >"$dest" 2>/dev/null || true
             if [[ $(head -c 4 "$dest" | od -An -tx1 | tr -d ' ') == 7f454c46 ]]; then
@@ -267,11 +295,17 @@ build_systemd_guest() {
 
     install -m 0755 "$files_dir/nixdrill-agent" "$root/usr/local/sbin/nixdrill-agent"
     install -m 0755 "$files_dir/nixdrill-writer" "$root/usr/local/bin/nixdrill-writer"
+    # qemu-ga's guest-shutdown runs "/sbin/shutdown -P +0 ...", which systemd's shutdown hands to
+    # logind, which needs D-Bus (not installed: it slows boot). The wrapper calls poweroff.
+    chroot "$root" dpkg-divert --quiet --local --rename --add /sbin/shutdown
+    install -m 0755 "$files_dir/shutdown" "$root/sbin/shutdown"
     install -m 0644 "$files_dir/nixdrill-agent.service" "$root/etc/systemd/system/nixdrill-agent.service"
     mkdir -p "$root/etc/systemd/system/sysinit.target.wants"
     ln -sf /etc/systemd/system/nixdrill-agent.service "$root/etc/systemd/system/sysinit.target.wants/"
     # Units that cost boot time and do nothing useful in a throwaway drill VM (TCG runs one vCPU:
-    # every unit started delays the others). The serial console is a log file, so no getty.
+    # every unit started delays the others). The serial console is a log file, so no getty; users
+    # exist already (sysusers); nobody logs in (user-sessions, utmp); loop and dm_mod load on
+    # demand; virtio-rng seeds the kernel (random-seed).
     local unit
     for unit in qemu-guest-agent.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
         e2scrub_reap.service fstrim.timer man-db.timer dpkg-db-backup.timer systemd-tmpfiles-clean.timer \
@@ -280,7 +314,9 @@ build_systemd_guest() {
         systemd-update-done.service systemd-hwdb-update.service ldconfig.service \
         dev-hugepages.mount dev-mqueue.mount sys-kernel-debug.mount sys-kernel-tracing.mount \
         sys-fs-fuse-connections.mount sys-kernel-config.mount modprobe@efi_pstore.service \
-        modprobe@fuse.service modprobe@drm.service; do
+        modprobe@fuse.service modprobe@drm.service modprobe@dm_mod.service modprobe@loop.service \
+        systemd-sysusers.service systemd-user-sessions.service systemd-update-utmp.service \
+        systemd-update-utmp-runlevel.service systemd-random-seed.service; do
         ln -sf /dev/null "$root/etc/systemd/system/$unit"
     done
     # Modules the drills may load later (loop, dm, 9p, ...): the whole tree of the boot kernel.
@@ -320,4 +356,5 @@ EOF
 chmod -R a+rX "$out"
 mv "$out" "$image_dir"
 log "built $image_dir in $((($(date +%s%N) - start_ns) / 1000000)) ms"
+((prune)) && prune_others
 echo "$image_dir"

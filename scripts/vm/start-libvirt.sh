@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts virtlogd and libvirtd where no service manager does it (containers, CI runners without
-# systemd as PID 1), configures QEMU for nixdrill's drills and waits until qemu:///system answers.
+# systemd as PID 1; with systemd it asks systemctl), configures QEMU for nixdrill's drills and
+# waits until qemu:///system answers.
 # Idempotent: daemons already running are left alone unless their configuration had to change.
 #
 # Environment:
@@ -52,6 +53,25 @@ running() {
     [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
 }
 
+wait_ready() {
+    local deadline=$((SECONDS + timeout_s))
+    until virsh -q -c qemu:///system uri >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || die "qemu:///system did not answer within ${timeout_s}s"
+        sleep 0.2
+    done
+    log "qemu:///system ready"
+}
+
+# A host with systemd: let it own the daemons.
+if [[ -d /run/systemd/system ]]; then
+    if ((config_changed)) && systemctl -q is-active libvirtd.service; then
+        systemctl restart libvirtd.service
+    fi
+    systemctl start virtlogd.socket libvirtd.socket libvirtd.service
+    wait_ready
+    exit 0
+fi
+
 mkdir -p /run/libvirt /var/log/libvirt/qemu
 
 # virtlogd first: libvirtd hands QEMU's console/stdio to it and domain creation fails without it.
@@ -76,9 +96,4 @@ if ! running /run/libvirtd.pid; then
     log "started libvirtd"
 fi
 
-deadline=$((SECONDS + timeout_s))
-until virsh -q -c qemu:///system uri >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || die "qemu:///system did not answer within ${timeout_s}s"
-    sleep 0.2
-done
-log "qemu:///system ready"
+wait_ready
