@@ -2,6 +2,7 @@
 #include "verify/backup_invariants.hpp"
 
 #include "util/text.hpp"
+#include "verify/invariant_checker.hpp"
 
 #include <map>
 #include <set>
@@ -12,13 +13,6 @@ namespace nixdrill::verify {
 namespace {
 
 using nlohmann::json;
-
-struct Checker {
-    std::vector<model::Mismatch> out;
-    void fail(const std::string& pointer, const std::string& invariant, const json& actual) {
-        out.push_back({"/backup" + pointer, std::nullopt, actual, "invariant: " + invariant});
-    }
-};
 
 /// Unit names after "systemctl <verb> " in a rendered shell text, in order; quotes removed.
 std::vector<std::string> unitsAfter(const std::string& text, const std::string& verb) {
@@ -52,11 +46,11 @@ std::string str(const json& j, const char* key) {
 } // namespace
 
 std::vector<model::Mismatch> checkBackupInvariants(const json& settings, const json& collector, const json& backup) {
-    Checker c;
+    InvariantChecker c("/backup");
     if (!backup.is_object() || !backup.contains("jobs") || !backup["jobs"].is_object() ||
         !backup.contains("jobOrder") || !backup["jobOrder"].is_array()) {
         c.fail("", "output has jobs (object) and jobOrder (list)", backup);
-        return c.out;
+        return c.take();
     }
     const auto& jobs = backup["jobs"];
     const auto& order = backup["jobOrder"];
@@ -65,7 +59,7 @@ std::vector<model::Mismatch> checkBackupInvariants(const json& settings, const j
         if (!jobs.empty()) {
             c.fail("/jobs", "a disabled backup module renders no jobs", jobs);
         }
-        return c.out;
+        return c.take();
     }
 
     // One job per registration, named service-<name>.
@@ -194,7 +188,7 @@ std::vector<model::Mismatch> checkBackupInvariants(const json& settings, const j
                    "metrics file names are unique (also job '" + it->second + "')", file);
         }
     }
-    return c.out;
+    return c.take();
 }
 
 } // namespace nixdrill::verify

@@ -2,6 +2,7 @@
 #include "verify/collector_invariants.hpp"
 
 #include "util/text.hpp"
+#include "verify/invariant_checker.hpp"
 
 #include <map>
 #include <set>
@@ -11,13 +12,6 @@ namespace nixdrill::verify {
 namespace {
 
 using nlohmann::json;
-
-struct Checker {
-    std::vector<model::Mismatch> out;
-    void fail(const std::string& pointer, const std::string& invariant, const json& actual) {
-        out.push_back({"/collector" + pointer, std::nullopt, actual, "invariant: " + invariant});
-    }
-};
 
 bool isEnabled(const json& contract) {
     auto it = contract.find("enable");
@@ -77,12 +71,12 @@ bool isNormalisedAbsolutePath(const std::string& path) {
 }
 
 std::vector<model::Mismatch> checkCollectorInvariants(const json& services, const json& output) {
-    Checker c;
+    InvariantChecker c("/collector");
     if (!output.is_object() || !output.contains("persistence") || !output["persistence"].is_array() ||
         !output.contains("backups") || !output["backups"].is_object() || !output.contains("backupOrder") ||
         !output["backupOrder"].is_array() || !output.contains("overlaps") || !output["overlaps"].is_array()) {
         c.fail("", "output has persistence (list), backups (object), backupOrder (list), overlaps (list)", output);
-        return c.out;
+        return c.take();
     }
     const auto& persistence = output["persistence"];
     const auto& backups = output["backups"];
@@ -220,7 +214,7 @@ std::vector<model::Mismatch> checkCollectorInvariants(const json& services, cons
             c.fail("/backupOrder", "backupOrder lists every registration (missing '" + name + "')", order);
         }
     }
-    return c.out;
+    return c.take();
 }
 
 } // namespace nixdrill::verify

@@ -5,10 +5,8 @@ set -uo pipefail
 nixdrill=${1:?nixdrill binary} root=${2:?source root}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [[ -f $work/out ]] && sed 's/^/# /' "$work/out" | head -40; }
-check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else notok "$name"; fi; }
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 # 1. Every shipped scenario passes, with all three reports written and well-formed.
 "$nixdrill" eval "$root/scenarios" --junit "$work/j.xml" --prometheus "$work/m.prom" --json "$work/r.json" >"$work/out" 2>&1
@@ -73,5 +71,4 @@ check "good junit left untouched" cmp -s "$work/j.xml" "$work/keep.xml"
 "$nixdrill" eval >"$work/out" 2>&1
 check "eval without paths exits 2" test $? -eq 2
 
-echo "1..$n"
-((failed == 0))
+tap_finish

@@ -6,10 +6,8 @@ set -uo pipefail
 nixdrill=${1:?nixdrill binary} root=${2:?source root}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [[ -f $work/out ]] && sed 's/^/# /' "$work/out" | tail -60; }
-check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else notok "$name"; fi; }
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 domains() { virsh -c qemu:///system list --all --name 2>/dev/null | grep -c '^nixdrill-' || true; }
 
 # 1. Every shipped drill passes under TCG (or KVM where it works), with a testcase per step.
@@ -36,5 +34,4 @@ check "the backup step fails" grep -q '^FAIL .*drill-single-service/1-backup' "$
 check "it says the unit is not running" grep -q 'unit notes.service is not running after job service-notes' "$work/out"
 check "no nixdrill domain left" test "$(domains)" -eq 0
 
-echo "1..$n"
-((failed == 0))
+tap_finish
