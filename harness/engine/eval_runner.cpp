@@ -30,6 +30,31 @@ json plain(const nlohmann::ordered_json& j) {
     return json::parse(j.dump());
 }
 
+// The actual value in the expectation's shape: a partial object ("...": true) is updated member
+// by member and stays partial, other objects get exactly the actual members, anything else
+// becomes the actual value.
+nlohmann::ordered_json acceptInto(const nlohmann::ordered_json& expected, const json& actual) {
+    if (expected.is_object() && actual.is_object() && expected.contains("...") && expected["..."] == true) {
+        nlohmann::ordered_json out = expected;
+        for (auto& [key, value] : out.items()) {
+            if (key != "..." && actual.contains(key)) {
+                value = acceptInto(value, actual[key]);
+            }
+        }
+        return out;
+    }
+    if (expected.is_object() && actual.is_object()) {
+        // Exactly the actual members, each in the shape the expectation gave it (partials may be nested).
+        nlohmann::ordered_json out = nlohmann::ordered_json::object();
+        for (const auto& [key, value] : actual.items()) {
+            out[key] =
+                expected.contains(key) ? acceptInto(expected[key], value) : nlohmann::ordered_json::parse(value.dump());
+        }
+        return out;
+    }
+    return nlohmann::ordered_json::parse(actual.dump());
+}
+
 } // namespace
 
 CaseResult judgeScenario(const model::Scenario& scenario, const nixeval::EvalOutcome& outcome) {
@@ -118,9 +143,25 @@ std::optional<nlohmann::ordered_json> acceptedDocument(const model::Scenario& sc
         if (!scenario.expectError.empty()) {
             return std::nullopt; // an expected error that did not happen is a real failure, not a golden change
         }
-        nlohmann::ordered_json expect = nlohmann::ordered_json::object();
-        for (const auto& [section, value] : outcome.value.items()) {
-            expect[section] = nlohmann::ordered_json::parse(value.dump());
+        if (!scenario.expect) {
+            nlohmann::ordered_json expect = nlohmann::ordered_json::object();
+            for (const auto& [section, value] : outcome.value.items()) {
+                expect[section] = nlohmann::ordered_json::parse(value.dump());
+            }
+            doc["expect"] = expect;
+            return doc;
+        }
+        // Keep the expectation's shape: only the fields it lists, partial objects stay partial.
+        nlohmann::ordered_json expect = *scenario.expect;
+        for (auto& [section, fields] : expect.items()) {
+            if (!outcome.value.contains(section)) {
+                continue;
+            }
+            for (auto& [field, expected] : fields.items()) {
+                if (outcome.value[section].contains(field)) {
+                    expected = acceptInto(expected, outcome.value[section][field]);
+                }
+            }
         }
         doc["expect"] = expect;
         return doc;

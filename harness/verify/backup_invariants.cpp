@@ -127,8 +127,16 @@ std::vector<model::Mismatch> checkBackupInvariants(const json& settings, const j
             }
         }
     }
-    if (order.size() != jobs.size()) {
-        c.fail("/jobOrder", "jobOrder lists every job once", order);
+    std::set<std::string> listedJobs;
+    for (const auto& n : order) {
+        if (n.is_string() && jobs.contains(n.get<std::string>()) && !listedJobs.insert(n.get<std::string>()).second) {
+            c.fail("/jobOrder", "jobOrder lists every job once (twice: '" + n.get<std::string>() + "')", order);
+        }
+    }
+    for (const auto& [name, job] : jobs.items()) {
+        if (!listedJobs.contains(name)) {
+            c.fail("/jobOrder", "jobOrder lists every job once (missing '" + name + "')", order);
+        }
     }
     for (std::size_t i = 0; i < order.size(); ++i) {
         if (!order[i].is_string() || !jobs.contains(order[i].get<std::string>())) {
@@ -148,6 +156,9 @@ std::vector<model::Mismatch> checkBackupInvariants(const json& settings, const j
         }
         // Every job of a lower priority number runs first.
         for (std::size_t k = 0; k < i; ++k) {
+            if (!order[k].is_string() || !jobs.contains(order[k].get<std::string>())) {
+                continue; // reported above
+            }
             const auto& earlier = jobs[order[k].get<std::string>()];
             if (earlier.value("priority", 0LL) < job.value("priority", 0LL)) {
                 bool listed = false;

@@ -469,7 +469,11 @@ let
         }) regJobs
       );
 
+      # Like the NixOS module's assertions: a disabled module renders nothing, so nothing to check.
       semantic =
+        if !cfg.enable then
+          [ ]
+        else
         optional (length primaries > 1) [
           "${optionPrefix}.restic.repositories: ${toString (length primaries)} repositories have primary = true (${concatStringsSep ", " primaries}); exactly one may be primary"
         ]
@@ -533,11 +537,13 @@ let
   sanitizeRepositoryUrl =
     url:
     let
-      withScheme = match "(.*://)[^/@]*@(.*)" url;
-      sftp = match "sftp:[^/@]*@(.*)" url;
+      # Credentials end at the LAST "@" before the path (as Go's url.Parse, which restic uses,
+      # reads them): a password may itself contain "@".
+      withScheme = match "(.*://)[^/]*@([^/@]*(/.*)?)" url;
+      sftp = match "sftp:[^/]*@([^/@]*(/.*)?)" url;
     in
     if withScheme != null then
-      concatStringsSep "" withScheme
+      elemAt withScheme 0 + elemAt withScheme 1
     else if sftp != null then
       "sftp:" + head sftp
     else
@@ -562,6 +568,8 @@ let
       ++ map (u: "systemctl stop ${shell.quote u}") j.systemdUnits
       ++ optional (j.preBackup != null) [
         "("
+        # ":" keeps the subshell valid when the hook is empty or only comments.
+        ":"
         j.preBackup
         ")"
       ]
@@ -580,6 +588,7 @@ let
       ++ optional (j.postBackup != null) [
         "("
         "set -e"
+        ":"
         j.postBackup
         ")"
         "nixdrill_hook_rc=$?"

@@ -158,6 +158,29 @@ let
     ++ checkAccount "mkBackupService" "group" group
     ++ checkConfig true optionPath backupConfig;
 
+  # For callers that pass data (the harness): name what is missing instead of letting the
+  # function call fail on a missing argument.
+  requiredArgs = [
+    "name"
+    "serviceName"
+    "dataPaths"
+    "user"
+    "group"
+    "backupConfig"
+  ];
+  validateArgs =
+    args:
+    if !isAttrs args then
+      [ "mkBackupService: expected an attribute set of arguments, got ${describe args}" ]
+    else
+      let
+        missing = builtins.filter (k: !(args ? ${k})) requiredArgs;
+      in
+      if missing != [ ] then
+        map (k: "mkBackupService: ${k} is required") missing
+      else
+        validateService args;
+
   orThrow = errors: value: if errors == [ ] then value else throw (concatStringsSep "\n" errors);
 
   scriptText =
@@ -273,7 +296,7 @@ let
   render =
     args:
     let
-      errors = validateService args;
+      errors = validateArgs args;
       ok = errors == [ ];
       base = "${args.name}-backup";
       onCalendar = onCalendarOf (args.optionPath or "backupConfig") args.backupConfig;
@@ -323,5 +346,5 @@ in
     formats
     packagesFor
     ;
-  validate = validateService;
+  validate = validateArgs;
 }

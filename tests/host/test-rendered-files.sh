@@ -72,4 +72,13 @@ for f in "$REPO_ROOT"/nix/lib/scripts/*.sh; do
     tap_check "shellcheck template ${f##*/}" shellcheck -s bash "$f"
 done
 
+# Hooks that are empty or only comments still give scripts bash can parse.
+commented=$(render_json render-backup.nix args '{
+  services.a = { enable = true; backupPaths = [ "/srv/a" ]; preBackup = "# nothing to do yet"; postBackup = ""; };
+  config = { enable = true; restic.repositories.r = { url = "/srv/repo"; passwordFile = "/etc/pw"; primary = true; }; };
+}')
+write_files "$commented" .files "$SCRATCH/commented"
+tap_check "a comment-only preBackup and an empty postBackup render a script bash parses" \
+    bash -n "$SCRATCH/commented/run-service-a.sh"
+
 tap_done

@@ -113,4 +113,15 @@ BOOST_AUTO_TEST_CASE(accept_rewrites_expectations_only_from_usable_outcomes) {
     BOOST_TEST((*accepted)["expectError"] == "new message");
 }
 
+BOOST_AUTO_TEST_CASE(accept_keeps_partial_expectations_partial) {
+    auto s = scenarioOf(R"(, "expect": {"collector": {"backups": {"a": {"...": true, "priority": 5}}}})");
+    auto doc = engine::acceptedDocument(s, okOutcome());
+    BOOST_REQUIRE(doc.has_value());
+    const auto& a = (*doc)["expect"]["collector"]["backups"]["a"];
+    BOOST_TEST(a["priority"] == 100);
+    BOOST_TEST(a["..."] == true);
+    BOOST_TEST(!a.contains("paths"));
+    BOOST_TEST(!(*doc)["expect"]["collector"].contains("persistence"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -210,6 +210,17 @@ BOOST_AUTO_TEST_CASE(job_order_is_sorted_and_complete) {
     o = goodOutput();
     o["jobOrder"].push_back("ghost");
     BOOST_TEST(violates(o, "/backup/jobOrder/4 invariant: jobOrder names jobs only"));
+
+    // A job listed twice (and so another one missing, with the same length).
+    o = goodOutput();
+    o["jobOrder"] = {"service-db", "etc", "etc", "service-app"};
+    BOOST_TEST(violates(o, "jobOrder lists every job once (twice: 'etc')"));
+    BOOST_TEST(violates(o, "jobOrder lists every job once (missing 'media')"));
+
+    // A name that is not a job ahead of real ones is reported, not a crash.
+    o = goodOutput();
+    o["jobOrder"] = {"ghost", "service-db", "etc", "media", "service-app"};
+    BOOST_TEST(violates(o, "/backup/jobOrder/0 invariant: jobOrder names jobs only"));
 }
 
 BOOST_AUTO_TEST_CASE(after_points_to_earlier_jobs_only) {
