@@ -3,6 +3,7 @@
 #include "cli/options.hpp"
 #include "engine/drill_suite.hpp"
 #include "engine/eval_runner.hpp"
+#include "engine/repository_drill.hpp"
 #include "nixdrill_config.hpp"
 #include "nixeval/evaluator.hpp"
 #include "report/json_report.hpp"
@@ -125,6 +126,22 @@ int runRunCommand(const cli::Options& o) {
     return finish(run, o);
 }
 
+int runDrillCommand(const cli::Options& o) {
+    engine::RepositoryDrillOptions d;
+    d.name = o.drillName;
+    d.repository = {o.repository, *o.passwordFile, o.environmentFile};
+    d.sampleFiles = o.sampleFiles;
+    d.full = o.full;
+    d.readDataSubset = o.readDataSubset;
+    d.scratch = o.scratch;
+    d.metricsDir = o.metricsDir;
+    d.onCase = [&](const model::CaseResult& c) { printCase(o, c); };
+    auto run = engine::runRepositoryDrill(d);
+    run.runId = newRunId();
+    run.properties["nixdrill.version"] = NIXDRILL_VERSION;
+    return finish(run, o);
+}
+
 int runReportCommand(const cli::Options& o) {
     nlohmann::json j;
     std::string text = util::readFile(*o.from);
@@ -172,6 +189,9 @@ int main(int argc, char** argv) {
         }
         if (o.command == "run") {
             return runRunCommand(o);
+        }
+        if (o.command == "drill") {
+            return runDrillCommand(o);
         }
         return runReportCommand(o);
     } catch (const util::Error& e) {

@@ -3,6 +3,7 @@
 
 #include "util/error.hpp"
 
+#include <cctype>
 #include <charconv>
 
 namespace nixdrill::cli {
@@ -15,6 +16,10 @@ commands:
                       batched Nix evaluation and check their outputs
   run PATH...         evaluate scenarios like eval, then run the VM drill of every scenario
                       that has one (libvirt, QEMU; KVM when it works, TCG otherwise)
+  drill --repository URL --password-file FILE
+                      read-only restore drill of a production repository: restore a sample of
+                      the latest snapshot (restic restore --verify), compare it with the
+                      snapshot's metadata, restic check; never writes to the repository
   report --from RUN   render reports again from a stored run result (--json output of a run)
   version             print the version
   help                print this text
@@ -28,6 +33,17 @@ options:
   --eval-timeout SEC  deadline of one Nix evaluation (default 300)
   --uri URI           libvirt connection for drills (default qemu:///system, or LIBVIRT_DEFAULT_URI)
   --quiet             print only failures and the summary
+
+drill options:
+  --repository URL    the restic repository (local path, sftp:, s3:, b2:, rest:)
+  --password-file F   its password file (passwords are never taken on the command line)
+  --environment-file F  NAME=value lines for restic (credentials of s3:, b2:, ...)
+  --name NAME         the drill's name in reports and metrics (default "default")
+  --sample N          files of the latest snapshot to restore and verify (default 20)
+  --full              restore and verify the whole latest snapshot
+  --read-data-subset X  restic check --read-data-subset=X (e.g. 5% or 1/10)
+  --scratch DIR       restore there instead of a temporary directory
+  --metrics-dir DIR   write restic-drill-NAME.prom there (node_exporter textfile collector)
 
 exit status: 0 all passed, 1 something failed or broke, 2 bad usage or reports not written
 )";
@@ -43,8 +59,8 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
     if (o.command == "--help" || o.command == "-h") {
         o.command = "help";
     }
-    if (o.command != "eval" && o.command != "run" && o.command != "report" && o.command != "version" &&
-        o.command != "help") {
+    if (o.command != "eval" && o.command != "run" && o.command != "drill" && o.command != "report" &&
+        o.command != "version" && o.command != "help") {
         throw util::InputError("unknown command '" + o.command + "'\n\n" + usage());
     }
     for (std::size_t i = 1; i < args.size(); ++i) {
@@ -63,6 +79,30 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
             o.reports.json = value();
         } else if (a == "--from") {
             o.from = value();
+        } else if (a == "--repository") {
+            o.repository = value();
+        } else if (a == "--password-file") {
+            o.passwordFile = value();
+        } else if (a == "--environment-file") {
+            o.environmentFile = value();
+        } else if (a == "--name") {
+            o.drillName = value();
+        } else if (a == "--sample") {
+            auto v = value();
+            unsigned long long n = 0;
+            auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || ptr != v.data() + v.size() || n == 0 || n > 1000000) {
+                throw util::InputError("--sample takes a number of files from 1 to 1000000, got '" + v + "'");
+            }
+            o.sampleFiles = static_cast<unsigned>(n);
+        } else if (a == "--full") {
+            o.full = true;
+        } else if (a == "--read-data-subset") {
+            o.readDataSubset = value();
+        } else if (a == "--scratch") {
+            o.scratch = value();
+        } else if (a == "--metrics-dir") {
+            o.metricsDir = value();
         } else if (a == "--uri") {
             o.uri = value();
         } else if (a == "--nix-dir") {
@@ -89,6 +129,18 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
     }
     if ((o.command == "eval" || o.command == "run") && o.paths.empty()) {
         throw util::InputError(o.command + " needs at least one scenario file or directory");
+    }
+    if (o.command == "drill") {
+        if (o.repository.empty() || !o.passwordFile) {
+            throw util::InputError("drill needs --repository URL and --password-file FILE");
+        }
+        bool safeName = !o.drillName.empty() && std::isalnum(static_cast<unsigned char>(o.drillName[0]));
+        for (char c : o.drillName) {
+            safeName = safeName && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+        }
+        if (!safeName) {
+            throw util::InputError("--name must be letters, digits, '-', '_' or '.', starting with a letter or digit");
+        }
     }
     if (o.command == "report" && !o.from) {
         throw util::InputError("report needs --from RUN.json");

@@ -25,6 +25,17 @@ struct Options {
     bool quiet = false;
     std::chrono::seconds evalTimeout{300};
     std::string uri; ///< libvirt connection URI for drills ("" = default)
+
+    // drill: a read-only restore drill against a production repository
+    std::string drillName = "default";
+    std::string repository;
+    std::optional<std::filesystem::path> passwordFile;
+    std::optional<std::filesystem::path> environmentFile;
+    unsigned sampleFiles = 20;
+    bool full = false;
+    std::string readDataSubset;
+    std::optional<std::filesystem::path> scratch;
+    std::optional<std::filesystem::path> metricsDir;
 };
 
 /// @throws util::InputError with a usage message naming the bad argument.
