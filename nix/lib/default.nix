@@ -18,4 +18,5 @@ in
   container = import ./container.nix;
   cron = import ./cron.nix;
   schedule = import ./schedule.nix;
+  drill = import ./drill.nix;
 }
