@@ -46,7 +46,7 @@ let
       schedule = mkOption {
         type = types.str;
         default = "weekly";
-        example = "Sun 04:00";
+        example = "0 4 * * 0";
         description = ''When to drill: "HH:MM", a systemd shorthand, or a 5-field cron expression (converted to OnCalendar=).'';
       };
       sample = mkOption {
@@ -105,7 +105,7 @@ in
           nas = {
             repository = "/mnt/nas/restic";
             passwordFile = "/run/secrets/restic";
-            schedule = "Sun 04:00";
+            schedule = "0 4 * * 0";
             readDataSubset = "5%";
             notify.ntfyTopic = "https://ntfy.sh/forge-backups";
           };
