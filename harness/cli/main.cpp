@@ -13,6 +13,7 @@
 #include "scenario/parser.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/text.hpp"
 #include "vm/connection.hpp"
 #include "vm/signal_cleanup.hpp"
 
@@ -145,9 +146,16 @@ int runDrillCommand(const cli::Options& o) {
 int runReportCommand(const cli::Options& o) {
     nlohmann::json j;
     std::string text = util::readFile(*o.from);
+    // Reading a run result copies and dumps values recursively: refuse absurd nesting up front.
+    if (auto at = util::findJsonNestingBeyond(text, 512); at != std::string::npos) {
+        auto pos = util::positionOf(text, at);
+        throw util::InputError(o.from->string() + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
+                               ": JSON nested deeper than 512 levels");
+    }
     try {
         j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, or out_of_range for a number too large for a double ("1e400").
         throw util::InputError(o.from->string() + ": not JSON: " + e.what());
     }
     model::RunResult run;

@@ -1,6 +1,7 @@
 ///@file The drill: boot a guest, run the rendered backup jobs in it, restore and verify.
 #include "engine/drill_runner.hpp"
 
+#include "faults/fault.hpp"
 #include "guest/errors.hpp"
 #include "scenario/drill_parser.hpp"
 #include "util/error.hpp"
@@ -9,6 +10,7 @@
 #include "util/redact.hpp"
 #include "util/text.hpp"
 #include "verify/manifest.hpp"
+#include "verify/restic.hpp"
 #include "verify/seed_data.hpp"
 
 #include <algorithm>
@@ -139,11 +141,20 @@ public:
         runCase("0-provision", "drill:provision", broken, [&] { provision(); });
         unsigned backups = 0;
         for (const auto& step : drill_.steps) {
-            std::string kind = "drill:" + std::string(scenario::toString(step.action));
+            // Fault steps are grouped by fault kind (reports, Prometheus), not by action.
+            std::string kind = step.fault ? "drill:fault:" + std::string(scenario::toString(step.fault->kind))
+                                          : "drill:" + std::string(scenario::toString(step.action));
             runCase(step.name, kind, broken, [&] {
                 switch (step.action) {
                 case model::StepAction::Backup:
-                    backup(++backups);
+                    if (step.fault) {
+                        faultyBackup(++backups, *step.fault);
+                    } else {
+                        backup(++backups);
+                    }
+                    break;
+                case model::StepAction::Inject:
+                    injectFault(*step.fault, backups);
                     break;
                 case model::StepAction::Mutate:
                     mutate();
@@ -517,17 +528,18 @@ private:
             std::string id;
             std::string newest;
             if (r.succeeded()) {
+                std::vector<verify::Snapshot> snaps;
                 try {
-                    for (const auto& snap : json::parse(r.out)) {
-                        auto time = stringOr(snap, "time");
-                        if (time >= newest) {
-                            newest = time;
-                            id = stringOr(snap, "id");
-                        }
+                    snaps = verify::parseSnapshots(r.out);
+                } catch (const util::InputError& e) {
+                    // restic's own output: unreadable means the harness cannot judge (Broken).
+                    throw util::SystemError(e.message());
+                }
+                for (const auto& snap : snaps) {
+                    if (snap.time >= newest) {
+                        newest = snap.time;
+                        id = snap.id;
                     }
-                } catch (const json::exception& e) {
-                    throw util::SystemError("restic snapshots printed JSON that cannot be read: " +
-                                            std::string(e.what()));
                 }
             }
             auto previous = number > 1 ? snapshots_[number - 1][job.name] : "";
@@ -543,6 +555,231 @@ private:
             std::string msg;
             for (const auto& f : failures) {
                 msg += (msg.empty() ? "" : "\n") + f;
+            }
+            throw StepFailed(msg);
+        }
+    }
+
+    // --- faults ---
+
+    /// A value of the job's metrics file: the sample of `metric`, or the `category` label of
+    /// restic_backup_last_run_info when metric is "category". "" when absent.
+    static std::string metricValue(const std::string& text, const std::string& metric) {
+        std::istringstream in(text);
+        std::string line;
+        bool category = metric == "category";
+        std::string name = category ? "restic_backup_last_run_info{" : metric + "{";
+        while (std::getline(in, line)) {
+            if (line.rfind(name, 0) != 0) {
+                continue;
+            }
+            if (category) {
+                auto at = line.find("category=\"");
+                if (at == std::string::npos) {
+                    return "";
+                }
+                at += 10;
+                return line.substr(at, line.find('"', at) - at);
+            }
+            return line.substr(line.rfind(' ') + 1);
+        }
+        return "";
+    }
+
+    std::string metricsText(const DrillJob& job) {
+        if (job.metricsFile.empty()) {
+            return "";
+        }
+        auto r = sh("cat " + shellQuote(job.metricsFile) + " 2>/dev/null");
+        return r.succeeded() ? r.out : "";
+    }
+
+    std::set<std::string> snapshotIds(const DrillJob& job) {
+        std::set<std::string> ids;
+        auto r = sh(resticEnv(job) + "restic snapshots --json");
+        if (!r.succeeded()) {
+            // No repository yet (a fault on the first backup): no snapshots.
+            note("no snapshots listed in " + job.repository + ": " + redactor_.apply(r.describe()));
+            return ids;
+        }
+        try {
+            for (const auto& snap : verify::parseSnapshots(r.out)) {
+                ids.insert(snap.id);
+            }
+        } catch (const util::InputError& e) {
+            throw util::SystemError(e.message());
+        }
+        return ids;
+    }
+
+    /// The targets of a fault: every distinct repository of the drill's jobs.
+    std::vector<std::pair<const DrillJob*, faults::Target>> faultTargets() const {
+        std::vector<std::pair<const DrillJob*, faults::Target>> out;
+        std::set<std::string> seen;
+        for (const auto& job : plan_.jobs) {
+            if (seen.insert(job.repository).second) {
+                out.push_back({&job, faults::Target{job.repository, job.passwordFile}});
+            }
+        }
+        return out;
+    }
+
+    /// A backup with a fault in place for its length: the jobs run, the fault is reverted, and
+    /// the declared outcome is compared with what the run did (metrics, units, snapshots).
+    void faultyBackup(unsigned number, const model::Fault& fault) {
+        const auto& expect = fault.expect;
+        struct Before {
+            std::string lastSuccess;
+            std::set<std::string> snapshots;
+        };
+        std::map<std::string, Before> before;
+        std::map<std::string, std::string> fingerprints;
+        for (const auto& job : plan_.jobs) {
+            before[job.name] = {metricValue(metricsText(job), "restic_backup_last_success_timestamp"),
+                                snapshotIds(job)};
+            manifests_[number][job.name] = manifestOf("/", job.paths).entries;
+            fingerprints[job.repository] = faults::repositoryFingerprint(guest_, job.repository, stepTimeout_);
+        }
+        // Timestamps have one-second resolution: "advanced" must be distinguishable from "kept".
+        sh("sleep 1");
+
+        std::vector<faults::Injected> injected;
+        auto other = randomSecret();
+        redactor_.add(other);
+        for (const auto& [job, target] : faultTargets()) {
+            auto i = faults::inject(guest_, fault.kind, target, drill_.seed, other, stepTimeout_);
+            note("injected " + std::string(scenario::toString(fault.kind)) + ": " + i.description);
+            injected.push_back(std::move(i));
+        }
+        std::string cmd = "systemctl start";
+        for (const auto& job : plan_.jobs) {
+            cmd += " " + shellQuote(job.unit);
+        }
+        auto started = sh(cmd);
+        note("$ " + cmd + "\n  exit " + std::to_string(started.exitCode));
+        for (const auto& i : injected) {
+            faults::revert(guest_, i, stepTimeout_);
+        }
+        note("reverted the fault");
+
+        std::vector<std::string> failures;
+        auto compare = [&](const std::string& what, const std::string& expected, const std::string& actual) {
+            note(what + ": expected " + expected + ", actual " + actual);
+            if (expected != actual) {
+                failures.push_back(what + ": expected " + expected + ", actual " + actual);
+            }
+        };
+        for (const auto& job : plan_.jobs) {
+            auto show = parseShow(must("systemctl show -p Result -p ExecMainStatus " + shellQuote(job.unit)).out);
+            note("job " + job.name + ": unit result " + show["Result"] + ", exit status " + show["ExecMainStatus"]);
+            note(sh("journalctl --no-pager -n 15 -u " + shellQuote(job.unit)).out);
+            auto metrics = metricsText(job);
+            if ((expect.category || expect.status || expect.lastSuccess) && metrics.empty()) {
+                failures.push_back("job " + job.name + " wrote no metrics file (expected outcomes name metrics)");
+                continue;
+            }
+            std::string prefix = "job " + job.name + ": ";
+            if (expect.category) {
+                compare(prefix + "category", *expect.category, metricValue(metrics, "category"));
+            }
+            if (expect.status) {
+                compare(prefix + "restic_backup_status", std::to_string(*expect.status),
+                        metricValue(metrics, "restic_backup_status"));
+            }
+            if (expect.lastSuccess) {
+                auto was = before[job.name].lastSuccess;
+                auto now = metricValue(metrics, "restic_backup_last_success_timestamp");
+                std::string actual = now == was ? "kept" : "advanced";
+                compare(prefix + "last success (" + (was.empty() ? "none" : was) + " -> " + now + ")",
+                        *expect.lastSuccess, actual);
+            }
+            // A snapshot the run made anyway becomes this backup's, for later restore steps.
+            std::string id;
+            for (const auto& a : snapshotIds(job)) {
+                if (!before[job.name].snapshots.contains(a)) {
+                    id = a;
+                }
+            }
+            if (!id.empty()) {
+                snapshots_[number][job.name] = id;
+            }
+            if (expect.snapshot) {
+                compare(prefix + "new snapshot", *expect.snapshot ? "yes" : "no", id.empty() ? "no" : "yes");
+            }
+            if (expect.unitsRunning) {
+                for (const auto& unit : job.systemdUnits) {
+                    auto active = sh("systemctl is-active " + shellQuote(unit)).out;
+                    while (!active.empty() && active.back() == '\n') {
+                        active.pop_back();
+                    }
+                    compare(prefix + "unit " + unit + " running", *expect.unitsRunning ? "yes" : "no",
+                            active == "active" ? "yes" : "no (" + active + ")");
+                }
+            }
+        }
+        if (expect.repositoryUnchanged) {
+            for (const auto& [repo, print] : fingerprints) {
+                auto now = faults::repositoryFingerprint(guest_, repo, stepTimeout_);
+                compare("repository " + repo + " unchanged", *expect.repositoryUnchanged ? "yes" : "no",
+                        now == print ? "yes" : "no");
+            }
+        }
+        if (!failures.empty()) {
+            std::string msg =
+                "fault " + std::string(scenario::toString(fault.kind)) + " did not lead to the declared outcome:";
+            for (const auto& f : failures) {
+                msg += "\n" + f;
+            }
+            throw StepFailed(msg);
+        }
+    }
+
+    /// A fault injected between steps (repository corruption), then the declared detection:
+    /// restic check --read-data fails, restoring the latest snapshot fails.
+    void injectFault(const model::Fault& fault, unsigned backups) {
+        const auto& expect = fault.expect;
+        std::vector<std::string> failures;
+        for (const auto& [job, target] : faultTargets()) {
+            auto i = faults::inject(guest_, fault.kind, target, drill_.seed, "", stepTimeout_);
+            note("injected " + std::string(scenario::toString(fault.kind)) + ": " + i.description);
+            auto prefix = "repository " + job->repository + ": ";
+            if (expect.checkDetects) {
+                auto r = sh(resticEnv(*job) + "restic check --read-data >/var/tmp/nixdrill-check.log 2>&1; rc=$?; "
+                                              "tail -n 20 /var/tmp/nixdrill-check.log; exit $rc");
+                note("restic check --read-data: exit " + std::to_string(r.exitCode) + "\n" + r.out);
+                bool detected = !r.succeeded();
+                if (detected != *expect.checkDetects) {
+                    failures.push_back(prefix + "restic check --read-data: expected " +
+                                       (*expect.checkDetects ? "to detect the fault" : "no error") + ", actual " +
+                                       (detected ? "exit " + std::to_string(r.exitCode) : "no error found"));
+                }
+            }
+            if (expect.restoreFails) {
+                auto snaps = snapshots_.find(backups);
+                if (snaps == snapshots_.end() || snaps->second[job->name].empty()) {
+                    throw StepFailed("backup " + std::to_string(backups) + " made no snapshot to restore");
+                }
+                const auto& id = snaps->second[job->name];
+                std::string target = "/var/tmp/nixdrill-restore/fault/" + job->name;
+                auto again = sh(resticEnv(*job) + "rm -rf -- " + shellQuote(target) + "; restic restore --verify " +
+                                shellQuote(id) + " --target " + shellQuote(target) +
+                                " >/var/tmp/nixdrill-restore.log 2>&1; rc=$?; tail -n 20 "
+                                "/var/tmp/nixdrill-restore.log; exit $rc");
+                note("restic restore --verify " + id.substr(0, 8) + ": exit " + std::to_string(again.exitCode) + "\n" +
+                     again.out);
+                bool failed = !again.succeeded();
+                if (failed != *expect.restoreFails) {
+                    failures.push_back(prefix + "restoring snapshot " + id.substr(0, 8) + ": expected " +
+                                       (*expect.restoreFails ? "to fail" : "to succeed") + ", actual " +
+                                       (failed ? "exit " + std::to_string(again.exitCode) : "succeeded"));
+                }
+            }
+        }
+        if (!failures.empty()) {
+            std::string msg =
+                "fault " + std::string(scenario::toString(fault.kind)) + " did not lead to the declared outcome:";
+            for (const auto& f : failures) {
+                msg += "\n" + f;
             }
             throw StepFailed(msg);
         }

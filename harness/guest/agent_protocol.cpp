@@ -5,6 +5,10 @@
 #include "util/error.hpp"
 #include "vm/libvirt_error.hpp"
 
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
 namespace nixdrill::guest::protocol {
 
 using nlohmann::json;
@@ -17,6 +21,25 @@ const json& field(const json& value, const char* name, const char* what) {
                                 value.dump());
     }
     return value.at(name);
+}
+
+// An integer field of a reply, range-checked: a float or an out-of-range number would make the
+// conversion undefined behaviour, so it is reported like any other malformed reply.
+template <typename T> T integer(const json& value, const char* what) {
+    bool fits = false;
+    if (value.is_number_unsigned()) {
+        fits = value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+    } else if (value.is_number_integer()) {
+        auto v = value.get<std::int64_t>();
+        fits = std::is_signed_v<T> ? v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+                                         v <= static_cast<std::int64_t>(std::numeric_limits<T>::max())
+                                   : v >= 0;
+    }
+    if (!fits) {
+        throw util::SystemError(std::string("malformed guest agent reply to ") + what + ": expected an integer, got " +
+                                value.dump().substr(0, 200));
+    }
+    return value.get<T>();
 }
 
 // Type errors inside a reply are the agent's (or our) bug, not the drill's: report them as such.
@@ -45,8 +68,14 @@ json decodeReply(std::string_view reply) {
         throw util::SystemError("guest agent reply is not a JSON object: " + std::string(reply.substr(0, 200)));
     }
     if (auto error = parsed.find("error"); error != parsed.end()) {
-        std::string cls = error->value("class", "");
-        std::string desc = error->value("desc", "");
+        // Any shape of error object is still the agent refusing the command.
+        auto text = [&](const char* key) {
+            return error->is_object() && error->contains(key) && error->at(key).is_string()
+                       ? error->at(key).get<std::string>()
+                       : std::string();
+        };
+        std::string cls = text("class");
+        std::string desc = error->is_object() ? text("desc") : error->dump().substr(0, 200);
         throw vm::AgentCommandError("guest agent error " + cls + ": " + desc, 0);
     }
     if (!parsed.contains("return")) {
@@ -70,7 +99,8 @@ std::string encodeExec(const ExecRequest& request) {
 }
 
 std::int64_t decodeExecPid(const json& value) {
-    return guarded("guest-exec", value, [&] { return field(value, "pid", "guest-exec").get<std::int64_t>(); });
+    return guarded("guest-exec", value,
+                   [&] { return integer<std::int64_t>(field(value, "pid", "guest-exec"), "guest-exec"); });
 }
 
 std::string encodeExecStatus(std::int64_t pid) {
@@ -82,10 +112,10 @@ ExecStatus decodeExecStatus(const json& value) {
         ExecStatus status;
         status.exited = field(value, "exited", "guest-exec-status").get<bool>();
         if (value.contains("exitcode")) {
-            status.exitCode = value.at("exitcode").get<int>();
+            status.exitCode = integer<int>(value.at("exitcode"), "guest-exec-status");
         }
         if (value.contains("signal")) {
-            status.signal = value.at("signal").get<int>();
+            status.signal = integer<int>(value.at("signal"), "guest-exec-status");
         }
         if (value.contains("out-data")) {
             status.out = base64Decode(value.at("out-data").get<std::string>());
@@ -104,10 +134,7 @@ std::string encodeFileOpen(std::string_view path, std::string_view mode) {
 }
 
 std::int64_t decodeFileHandle(const json& value) {
-    if (!value.is_number_integer()) {
-        throw util::SystemError("malformed guest agent reply to guest-file-open: " + value.dump());
-    }
-    return value.get<std::int64_t>();
+    return integer<std::int64_t>(value, "guest-file-open");
 }
 
 std::string encodeFileRead(std::int64_t handle, std::size_t count) {
@@ -117,7 +144,7 @@ std::string encodeFileRead(std::int64_t handle, std::size_t count) {
 FileChunk decodeFileRead(const json& value) {
     return guarded("guest-file-read", value, [&] {
         FileChunk chunk;
-        auto count = field(value, "count", "guest-file-read").get<std::size_t>();
+        auto count = integer<std::size_t>(field(value, "count", "guest-file-read"), "guest-file-read");
         chunk.eof = field(value, "eof", "guest-file-read").get<bool>();
         chunk.data = base64Decode(value.value("buf-b64", ""));
         if (chunk.data.size() != count) {
@@ -134,7 +161,7 @@ std::string encodeFileWrite(std::int64_t handle, std::string_view data) {
 
 std::size_t decodeFileWrite(const json& value) {
     return guarded("guest-file-write", value,
-                   [&] { return field(value, "count", "guest-file-write").get<std::size_t>(); });
+                   [&] { return integer<std::size_t>(field(value, "count", "guest-file-write"), "guest-file-write"); });
 }
 
 std::string encodeFileClose(std::int64_t handle) {

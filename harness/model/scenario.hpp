@@ -22,6 +22,33 @@ enum class StepAction {
     VerifyRepository, ///< restic check, and check --read-data-subset
     CheckMetrics,     ///< the jobs' .prom files exist, pass promtool and say the backup succeeded
     AdvanceClock,     ///< move the guest clock forward (daily backups on one afternoon)
+    Inject,           ///< inject a fault between steps (repository corruption), see FaultKind
+};
+
+/// The faults of the catalogue (docs/drill-format.md, "Faults").
+enum class FaultKind {
+    WrongPassword,      ///< during a backup: the password file holds another secret
+    RepositoryMissing,  ///< during a backup: an empty read-only file system hides the repository
+    PreBackupHookFails, ///< during a backup: a marker file the scenario's preBackup tests exists
+    BitFlip,            ///< inject: one byte of the largest pack file flipped
+    DeleteIndex,        ///< inject: one index file removed
+};
+
+/// What a fault must lead to; unset fields are not checked.
+struct FaultExpect {
+    std::optional<std::string> category;     ///< metrics category of the job's run (fatal, ok, ...)
+    std::optional<int> status;               ///< restic_backup_status
+    std::optional<std::string> lastSuccess;  ///< "kept" or "advanced"
+    std::optional<bool> unitsRunning;        ///< the job's systemdUnits active afterwards
+    std::optional<bool> snapshot;            ///< the run made a new snapshot
+    std::optional<bool> repositoryUnchanged; ///< no file of the repository added, removed or changed
+    std::optional<bool> checkDetects;        ///< restic check --read-data fails after the injection
+    std::optional<bool> restoreFails;        ///< restoring the latest snapshot fails after the injection
+};
+
+struct Fault {
+    FaultKind kind = FaultKind::WrongPassword;
+    FaultExpect expect;
 };
 
 struct DrillStep {
@@ -32,6 +59,8 @@ struct DrillStep {
     bool inPlace = false;            ///< Restore: into the live paths instead of a scratch directory
     std::string readDataSubset = ""; ///< VerifyRepository: e.g. "25%" or "1/5"; empty = metadata only
     unsigned days = 1;               ///< AdvanceClock: how far
+    /// Backup: the fault injected during this backup; Inject: the fault injected.
+    std::optional<Fault> fault;
 };
 
 /// Deterministic data put under each backed-up path of a service before the first backup.

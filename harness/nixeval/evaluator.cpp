@@ -5,6 +5,7 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/process.hpp"
+#include "util/text.hpp"
 
 #include <cstdlib>
 #include <sstream>
@@ -74,6 +75,70 @@ std::string cleanNixError(const std::string& stderrText) {
     return out;
 }
 
+std::vector<std::optional<EvalOutcome>> decodeBatchResults(const std::string& text, std::size_t expected) {
+    nlohmann::json results;
+    try {
+        results = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        auto pos = util::positionOf(text, e.byte == 0 ? 0 : e.byte - 1);
+        throw util::SystemError("nix-instantiate printed output that is not JSON at " + std::to_string(pos.line) + ":" +
+                                std::to_string(pos.column) + ": " + e.what());
+    } catch (const nlohmann::json::exception& e) {
+        // out_of_range.406: a number too large for a double.
+        throw util::SystemError(std::string("nix-instantiate printed output that is not JSON: ") + e.what());
+    }
+    if (!results.is_array() || results.size() != expected) {
+        throw util::SystemError("nix-instantiate returned " +
+                                (results.is_array() ? std::to_string(results.size()) + " results"
+                                                    : std::string("a JSON ") + results.type_name()) +
+                                " for " + std::to_string(expected) + " requests");
+    }
+    // Anything else than batch.nix's format means nix/lib and the harness disagree: a harness bug.
+    auto malformed = [](const std::string& pointer, const std::string& what) {
+        return util::SystemError("nix-instantiate output " + pointer + ": " + what);
+    };
+    std::vector<std::optional<EvalOutcome>> out;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const auto& r = results[i];
+        std::string pointer = "/" + std::to_string(i);
+        if (!r.is_object()) {
+            throw malformed(pointer, std::string("expected an object, got a ") + r.type_name());
+        }
+        auto status = r.find("status");
+        if (status == r.end() || !status->is_string()) {
+            throw malformed(pointer + "/status", "missing or not a string");
+        }
+        if (*status == "threw") {
+            out.emplace_back(std::nullopt);
+            continue;
+        }
+        EvalOutcome o;
+        if (*status == "ok") {
+            if (!r.contains("value")) {
+                throw malformed(pointer + "/value", "missing");
+            }
+            o.status = EvalStatus::Ok;
+            o.value = r.at("value");
+        } else if (*status == "invalid") {
+            auto errors = r.find("errors");
+            if (errors == r.end() || !errors->is_array()) {
+                throw malformed(pointer + "/errors", "missing or not a list");
+            }
+            o.status = EvalStatus::Invalid;
+            for (const auto& e : *errors) {
+                o.errors.push_back(e.is_string() ? e.get<std::string>() : e.dump());
+            }
+            for (const auto& e : o.errors) {
+                o.message += (o.message.empty() ? "" : "\n") + e;
+            }
+        } else {
+            throw malformed(pointer + "/status", "unknown status \"" + status->get<std::string>() + "\"");
+        }
+        out.emplace_back(std::move(o));
+    }
+    return out;
+}
+
 NixEvaluator::RawBatch NixEvaluator::runBatch(const std::vector<EvalRequest>& requests, bool strict) const {
     util::TempDir dir("nixdrill-eval-");
     auto input = dir.path() / "requests.json";
@@ -114,13 +179,10 @@ NixEvaluator::RawBatch NixEvaluator::runBatch(const std::vector<EvalRequest>& re
         return raw;
     }
     try {
-        raw.results = nlohmann::json::parse(pr.out);
-    } catch (const nlohmann::json::exception& e) {
-        throw util::SystemError(std::string("nix-instantiate printed output that is not JSON: ") + e.what());
-    }
-    if (!raw.results.is_array() || raw.results.size() != requests.size()) {
-        throw util::SystemError("nix-instantiate returned " + std::to_string(raw.results.size()) + " results for " +
-                                std::to_string(requests.size()) + " requests");
+        raw.results = decodeBatchResults(pr.out, requests.size());
+    } catch (util::Error& e) {
+        e.addContext("while evaluating " + std::to_string(requests.size()) + " scenario(s) with Nix");
+        throw;
     }
     raw.ok = true;
     return raw;
@@ -131,25 +193,13 @@ std::vector<EvalOutcome> NixEvaluator::evaluate(const std::vector<EvalRequest>& 
     if (requests.empty()) {
         return outcomes;
     }
-    auto decode = [&](std::size_t i, const nlohmann::json& r, double seconds) {
-        auto& o = outcomes[i];
-        o.id = requests[i].id;
-        o.seconds = seconds;
-        const auto status = r.value("status", std::string());
-        if (status == "ok") {
-            o.status = EvalStatus::Ok;
-            o.value = r.at("value");
-        } else if (status == "invalid") {
-            o.status = EvalStatus::Invalid;
-            for (const auto& e : r.at("errors")) {
-                o.errors.push_back(e.is_string() ? e.get<std::string>() : e.dump());
-            }
-            for (const auto& e : o.errors) {
-                o.message += (o.message.empty() ? "" : "\n") + e;
-            }
-        } else {
+    auto decode = [&](std::size_t i, const std::optional<EvalOutcome>& r, double seconds) {
+        if (!r) {
             return false; // threw: needs its own strict evaluation for the message
         }
+        outcomes[i] = *r;
+        outcomes[i].id = requests[i].id;
+        outcomes[i].seconds = seconds;
         return true;
     };
 

@@ -58,13 +58,19 @@ public:
 private:
     struct RawBatch {
         bool ok = false;
-        nlohmann::json results;
+        std::vector<std::optional<EvalOutcome>> results;
         std::string error; ///< stderr of a failed process
         double seconds = 0;
     };
     RawBatch runBatch(const std::vector<EvalRequest>& requests, bool strict) const;
     EvaluatorOptions options_;
 };
+
+/// Decodes what eval/batch.nix prints for `expected` requests: one outcome per request (id and
+/// seconds left unset), std::nullopt where the request threw and needs a strict re-evaluation.
+/// @throws util::SystemError naming the JSON pointer (or line:column) of the first thing that is not
+///         batch.nix's output format.
+std::vector<std::optional<EvalOutcome>> decodeBatchResults(const std::string& text, std::size_t expected);
 
 /// Strips Nix's warnings and trailing blank lines from its stderr, keeping the error and its trace.
 std::string cleanNixError(const std::string& stderrText);

@@ -42,10 +42,10 @@ struct Reader {
         if (!v.is_number_integer()) {
             fail(p, std::string("expected an integer, got a ") + v.type_name());
         }
-        auto n = v.get<long long>();
+        // Above LLONG_MAX a value is unsigned: read as long long it would wrap and be reported as negative.
+        auto n = v.is_number_unsigned() && v.get<std::uint64_t>() > max ? max + 1LL : v.get<long long>();
         if (n < min || n > max) {
-            fail(p, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
-                        std::to_string(n));
+            fail(p, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + v.dump());
         }
         return static_cast<unsigned>(n);
     }
@@ -78,9 +78,102 @@ const std::pair<const char*, model::StepAction> actions[] = {
     {"verify-repository", model::StepAction::VerifyRepository},
     {"check-metrics", model::StepAction::CheckMetrics},
     {"advance-clock", model::StepAction::AdvanceClock},
+    {"inject", model::StepAction::Inject},
 };
 
+struct FaultInfo {
+    const char* name;
+    model::FaultKind kind;
+    bool duringBackup; ///< true: on a backup step; false: a standalone inject step
+};
+
+const FaultInfo faultKinds[] = {
+    {"wrong-password", model::FaultKind::WrongPassword, true},
+    {"repository-missing", model::FaultKind::RepositoryMissing, true},
+    {"pre-backup-hook-fails", model::FaultKind::PreBackupHookFails, true},
+    {"bit-flip", model::FaultKind::BitFlip, false},
+    {"delete-index", model::FaultKind::DeleteIndex, false},
+};
+
+const std::set<std::string> categories = {
+    "ok",     "fatal",   "incomplete", "repository_missing", "locked", "wrong_password", "interrupted",
+    "killed", "timeout", "oom",        "prepare_failed",     "unknown"};
+
+model::Fault parseFault(const Reader& r, const ordered_json& f, const std::string& p, model::StepAction action) {
+    r.onlyKeys(f, p, {"kind", "expect"});
+    auto kind = r.string(f, p, "kind", "");
+    const FaultInfo* info = nullptr;
+    for (const auto& k : faultKinds) {
+        if (kind == k.name) {
+            info = &k;
+        }
+    }
+    if (info == nullptr) {
+        r.fail(p + "/kind", "unknown fault kind \"" + kind +
+                                "\" (known: wrong-password, repository-missing, pre-backup-hook-fails, bit-flip, "
+                                "delete-index)");
+    }
+    if (info->duringBackup && action != model::StepAction::Backup) {
+        r.fail(p + "/kind", "fault \"" + kind + "\" is injected during a backup step, not an " +
+                                std::string(toString(action)) + " step");
+    }
+    if (!info->duringBackup && action != model::StepAction::Inject) {
+        r.fail(p + "/kind", "fault \"" + kind + "\" is injected by an inject step between steps");
+    }
+    model::Fault fault;
+    fault.kind = info->kind;
+    if (!f.contains("expect")) {
+        r.fail(p + "/expect", "a fault needs a declared expected outcome");
+    }
+    const auto& e = f["expect"];
+    std::string ep = p + "/expect";
+    if (info->duringBackup) {
+        r.onlyKeys(e, ep, {"category", "status", "lastSuccess", "unitsRunning", "snapshot", "repositoryUnchanged"});
+    } else {
+        r.onlyKeys(e, ep, {"checkDetects", "restoreFails"});
+    }
+    if (e.empty()) {
+        r.fail(ep, "declare at least one expected outcome");
+    }
+    auto& x = fault.expect;
+    if (e.contains("category")) {
+        x.category = r.string(e, ep, "category", "");
+        if (!categories.contains(*x.category)) {
+            r.fail(ep + "/category", "unknown category \"" + *x.category + "\" (see docs/backup-module.md)");
+        }
+    }
+    if (e.contains("status")) {
+        x.status = static_cast<int>(r.number(e, ep, "status", 0, 0, 1));
+    }
+    if (e.contains("lastSuccess")) {
+        x.lastSuccess = r.string(e, ep, "lastSuccess", "");
+        if (*x.lastSuccess != "kept" && *x.lastSuccess != "advanced") {
+            r.fail(ep + "/lastSuccess", "expected \"kept\" or \"advanced\"");
+        }
+    }
+    auto flag = [&](const char* key, std::optional<bool>& out) {
+        if (e.contains(key)) {
+            out = r.boolean(e, ep, key, false);
+        }
+    };
+    flag("unitsRunning", x.unitsRunning);
+    flag("snapshot", x.snapshot);
+    flag("repositoryUnchanged", x.repositoryUnchanged);
+    flag("checkDetects", x.checkDetects);
+    flag("restoreFails", x.restoreFails);
+    return fault;
+}
+
 } // namespace
+
+std::string_view toString(model::FaultKind kind) noexcept {
+    for (const auto& k : faultKinds) {
+        if (k.kind == kind) {
+            return k.name;
+        }
+    }
+    return "unknown";
+}
 
 std::string_view toString(model::StepAction action) noexcept {
     for (const auto& [name, a] : actions) {
@@ -141,7 +234,7 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
     for (std::size_t i = 0; i < steps.size(); ++i) {
         std::string p = base + "/steps/" + std::to_string(i);
         const auto& s = steps[i];
-        r.onlyKeys(s, p, {"action", "name", "snapshot", "inPlace", "readDataSubset", "days"});
+        r.onlyKeys(s, p, {"action", "name", "snapshot", "inPlace", "readDataSubset", "days", "fault"});
         auto action = r.string(s, p, "action", "");
         model::DrillStep step;
         bool found = false;
@@ -154,7 +247,7 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
         if (!found) {
             r.fail(p + "/action", "unknown action \"" + action +
                                       "\" (known: backup, mutate, damage, restore, verify-repository, check-metrics, "
-                                      "advance-clock)");
+                                      "advance-clock, inject)");
         }
         auto onlyFor = [&](const char* key, model::StepAction a) {
             if (s.contains(key) && step.action != a) {
@@ -165,8 +258,18 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
         onlyFor("inPlace", model::StepAction::Restore);
         onlyFor("readDataSubset", model::StepAction::VerifyRepository);
         onlyFor("days", model::StepAction::AdvanceClock);
+        if (s.contains("fault")) {
+            if (step.action != model::StepAction::Backup && step.action != model::StepAction::Inject) {
+                r.fail(p + "/fault", "only backup and inject steps carry a fault");
+            }
+            step.fault = parseFault(r, s["fault"], p + "/fault", step.action);
+        } else if (step.action == model::StepAction::Inject) {
+            r.fail(p + "/fault", "an inject step needs a fault");
+        }
         step.days = r.number(s, p, "days", 1, 1, 3650);
-        step.name = r.string(s, p, "name", std::to_string(i + 1) + "-" + action);
+        step.name = r.string(s, p, "name",
+                             std::to_string(i + 1) + "-" +
+                                 (step.fault ? "fault-" + std::string(toString(step.fault->kind)) : action));
         step.inPlace = r.boolean(s, p, "inPlace", false);
         step.readDataSubset = r.string(s, p, "readDataSubset", "");
         if (s.contains("snapshot")) {

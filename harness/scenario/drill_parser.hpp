@@ -11,5 +11,6 @@ namespace nixdrill::scenario {
 model::Drill parseDrill(const nlohmann::ordered_json& section, const std::string& file);
 
 std::string_view toString(model::StepAction action) noexcept;
+std::string_view toString(model::FaultKind kind) noexcept;
 
 } // namespace nixdrill::scenario

@@ -55,6 +55,13 @@ const std::set<std::string> expectSections = {"collector", "backup", "containers
 } // namespace
 
 model::Scenario parseScenario(const std::string& text, const std::string& file, const std::string& group) {
+    // Far deeper than any scenario needs, far shallower than what overflows the stack.
+    constexpr std::size_t maxDepth = 512;
+    if (auto at = util::findJsonNestingBeyond(text, maxDepth); at != std::string::npos) {
+        auto pos = util::positionOf(text, at);
+        throw InputError(file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
+                         ": JSON nested deeper than " + std::to_string(maxDepth) + " levels");
+    }
     ordered_json doc;
     try {
         doc = ordered_json::parse(text);
@@ -65,6 +72,11 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
         auto colon = what.find(": ", what.find("parse error"));
         std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
         throw InputError(file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " + reason);
+    } catch (const nlohmann::json::exception& e) {
+        // out_of_range.406: a number too large for a double ("1e400"); nlohmann gives no position.
+        std::string what = e.what();
+        auto bracket = what.find("] ");
+        throw InputError(file + ": " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
     }
 
     if (!doc.is_object()) {

@@ -16,6 +16,12 @@ struct TextPosition {
 /// Line and column of a byte offset (an offset past the end maps to the end).
 TextPosition positionOf(std::string_view text, std::size_t offset);
 
+/// The byte offset of the first '[' or '{' of `json` that opens a level deeper than maxDepth
+/// (strings skipped), or npos. Run before parsing untrusted JSON: nlohmann's parser is iterative
+/// but copying, dumping and comparing a parsed value recurse once per level and overflow the stack
+/// around 100000 levels.
+std::size_t findJsonNestingBeyond(std::string_view json, std::size_t maxDepth);
+
 /// RFC 3339 UTC timestamp with second precision, e.g. 2026-11-23T19:28:33Z.
 std::string formatTimestamp(std::chrono::system_clock::time_point time);
 

@@ -106,7 +106,8 @@ std::vector<Snapshot> parseSnapshots(const std::string& text) {
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, or out_of_range for a number too large for a double ("1e400").
         throw util::InputError(std::string("restic snapshots --json: not JSON (truncated?): ") + e.what());
     }
     if (!j.is_array()) {
@@ -119,10 +120,15 @@ std::vector<Snapshot> parseSnapshots(const std::string& text) {
             !s["time"].is_string()) {
             throw util::InputError("restic snapshots --json: /" + std::to_string(i) + " has no id and time");
         }
-        Snapshot snap{s["id"].get<std::string>(), s["time"].get<std::string>(), {}, s.value("hostname", "")};
-        for (const auto& p : s.value("paths", nlohmann::json::array())) {
-            if (p.is_string()) {
-                snap.paths.push_back(p.get<std::string>());
+        // hostname and paths are informative: a value of another type is ignored, not fatal.
+        std::string hostname =
+            s.contains("hostname") && s["hostname"].is_string() ? s["hostname"].get<std::string>() : "";
+        Snapshot snap{s["id"].get<std::string>(), s["time"].get<std::string>(), {}, hostname};
+        if (s.contains("paths") && s["paths"].is_array()) {
+            for (const auto& p : s["paths"]) {
+                if (p.is_string()) {
+                    snap.paths.push_back(p.get<std::string>());
+                }
             }
         }
         out.push_back(std::move(snap));
@@ -143,17 +149,32 @@ std::vector<SnapshotNode> parseNodes(const std::string& text) {
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(line);
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {
+            // parse_error, or out_of_range for a number too large for a double ("1e400").
             throw util::InputError("restic ls --json: line " + std::to_string(number) + " is not JSON: " + e.what());
         }
-        if (j.value("struct_type", "") != "node") {
+        auto text = [&](const char* key) {
+            return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+        };
+        // A float or negative number here would make the conversion undefined or wrap.
+        auto unsignedField = [&](const char* key) -> std::uint64_t {
+            if (!j.contains(key)) {
+                return 0;
+            }
+            if (!j[key].is_number_unsigned()) {
+                throw util::InputError("restic ls --json: line " + std::to_string(number) + ": /" + key +
+                                       " is not a non-negative integer");
+            }
+            return j[key].get<std::uint64_t>();
+        };
+        if (text("struct_type") != "node") {
             continue;
         }
         SnapshotNode n;
-        n.path = j.value("path", "");
-        n.type = j.value("type", "");
-        n.size = j.value("size", std::uint64_t{0});
-        n.mode = static_cast<unsigned>(j.value("mode", std::uint64_t{0}) & 07777);
+        n.path = text("path");
+        n.type = text("type");
+        n.size = unsignedField("size");
+        n.mode = static_cast<unsigned>(unsignedField("mode") & 07777);
         if (n.path.empty() || n.path.front() != '/') {
             throw util::InputError("restic ls --json: line " + std::to_string(number) + " has no absolute path");
         }

@@ -78,4 +78,62 @@ BOOST_AUTO_TEST_CASE(errors_name_the_pointer) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(faults_with_declared_outcomes) {
+    auto s = scenario::parseScenario(withDrill(R"({"steps": [{"action": "backup"},
+        {"action": "backup", "fault": {"kind": "wrong-password", "expect": {"category": "fatal", "status": 0,
+            "lastSuccess": "kept", "unitsRunning": true, "snapshot": false, "repositoryUnchanged": true}}},
+        {"action": "inject", "fault": {"kind": "bit-flip", "expect": {"checkDetects": true, "restoreFails": true}}},
+        {"action": "restore", "snapshot": 2}]})"),
+                                     "d.json", "g");
+    const auto& steps = s.drill->steps;
+    BOOST_REQUIRE(steps.size() == 4u);
+    BOOST_TEST(!steps[0].fault.has_value());
+    BOOST_REQUIRE(steps[1].fault.has_value());
+    BOOST_TEST(steps[1].name == "2-fault-wrong-password");
+    BOOST_TEST((steps[1].fault->kind == model::FaultKind::WrongPassword));
+    BOOST_TEST(*steps[1].fault->expect.category == "fatal");
+    BOOST_TEST(*steps[1].fault->expect.status == 0);
+    BOOST_TEST(*steps[1].fault->expect.lastSuccess == "kept");
+    BOOST_TEST(*steps[1].fault->expect.unitsRunning);
+    BOOST_TEST(!*steps[1].fault->expect.snapshot);
+    BOOST_TEST(!steps[1].fault->expect.checkDetects.has_value());
+    BOOST_TEST((steps[2].action == model::StepAction::Inject));
+    BOOST_TEST(steps[2].name == "3-fault-bit-flip");
+    BOOST_TEST(*steps[2].fault->expect.restoreFails);
+}
+
+BOOST_AUTO_TEST_CASE(fault_errors_name_the_pointer) {
+    auto has = [](const std::string& drill, const std::string& text) {
+        auto e = errorOf(drill);
+        BOOST_TEST_INFO(e);
+        return e.find(text) != std::string::npos;
+    };
+    BOOST_TEST(has(R"({"steps": [{"action": "backup", "fault": {"kind": "meteor", "expect": {"status": 0}}}]})",
+                   "/drill/steps/0/fault/kind: unknown fault kind \"meteor\""));
+    BOOST_TEST(has(R"({"steps": [{"action": "inject", "fault": {"kind": "wrong-password", "expect": {"status": 0}}}]})",
+                   "/drill/steps/0/fault/kind: fault \"wrong-password\" is injected during a backup step"));
+    BOOST_TEST(
+        has(R"({"steps": [{"action": "backup", "fault": {"kind": "bit-flip", "expect": {"checkDetects": true}}}]})",
+            "/drill/steps/0/fault/kind: fault \"bit-flip\" is injected by an inject step"));
+    BOOST_TEST(has(R"({"steps": [{"action": "backup", "fault": {"kind": "wrong-password"}}]})",
+                   "/drill/steps/0/fault/expect: a fault needs a declared expected outcome"));
+    BOOST_TEST(has(R"({"steps": [{"action": "backup", "fault": {"kind": "wrong-password", "expect": {}}}]})",
+                   "/drill/steps/0/fault/expect: declare at least one"));
+    BOOST_TEST(has(
+        R"({"steps": [{"action": "backup", "fault": {"kind": "wrong-password", "expect": {"checkDetects": true}}}]})",
+        "/drill/steps/0/fault/expect/checkDetects: unknown key"));
+    BOOST_TEST(
+        has(R"({"steps": [{"action": "backup", "fault": {"kind": "wrong-password", "expect": {"category": "bad"}}}]})",
+            "/drill/steps/0/fault/expect/category: unknown category"));
+    BOOST_TEST(has(
+        R"({"steps": [{"action": "backup", "fault": {"kind": "wrong-password", "expect": {"lastSuccess": "gone"}}}]})",
+        "/drill/steps/0/fault/expect/lastSuccess: expected"));
+    BOOST_TEST(has(R"({"steps": [{"action": "backup", "fault": {"kind": "wrong-password", "expect": {"status": 2}}}]})",
+                   "/drill/steps/0/fault/expect/status: must be between 0 and 1"));
+    BOOST_TEST(has(R"({"steps": [{"action": "inject"}]})", "/drill/steps/0/fault: an inject step needs a fault"));
+    BOOST_TEST(
+        has(R"({"steps": [{"action": "mutate", "fault": {"kind": "bit-flip", "expect": {"checkDetects": true}}}]})",
+            "/drill/steps/0/fault: only backup and inject steps carry a fault"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The fault catalogue's shipped drills (scenarios/faults) through the real nixdrill binary,
+# libvirt and QEMU, plus negative controls: a copy of a fault scenario whose declared outcome
+# is wrong must make its fault step fail, saying what was expected and what happened.
+# Prints TAP. Usage: faults.sh NIXDRILL SOURCE_ROOT
+set -uo pipefail
+nixdrill=${1:?nixdrill binary} root=${2:?source root}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+domains() { virsh -c qemu:///system list --all --name 2>/dev/null | grep -c '^nixdrill-' || true; }
+
+# 1. Every shipped fault drill passes, each fault step a testcase of kind drill:fault:<kind>.
+start=$(date +%s)
+"$nixdrill" run "$root/scenarios/faults" --junit "$work/j.xml" --json "$work/r.json" --prometheus "$work/m.prom" >"$work/out" 2>&1
+rc=$?
+echo "# fault drills took $(($(date +%s) - start)) s"
+sed 's/^/# /' "$work/out"
+check "shipped fault drills pass" test $rc -eq 0
+check "junit is well-formed" xmllint --noout "$work/j.xml"
+for kind in wrong-password repository-missing pre-backup-hook-fails bit-flip delete-index; do
+    check "fault $kind is a passing testcase" grep -q "^PASS .*/[0-9]*-fault-$kind " "$work/out"
+    check "fault $kind is counted by kind" grep -q "kind=\"drill:fault:$kind\"" "$work/m.prom"
+done
+check "metrics pass promtool" promtool check metrics <"$work/m.prom"
+check "no nixdrill domain left" test "$(domains)" -eq 0
+
+# 2. Negative controls: one declared outcome changed to a wrong one per scenario.
+# negative NAME FAULT JQ-FILTER EXPECTED-MESSAGE
+negative() {
+    local name=$1 fault=$2 filter=$3 message=$4
+    mkdir -p "$work/neg-$name"
+    local file=$work/neg-$name/fault-$fault.json
+    jq "$filter" "$root/scenarios/faults/fault-$fault.json" >"$file"
+    check "$name: the expectation was really changed" bash -c "! cmp -s '$file' '$root/scenarios/faults/fault-$fault.json'"
+    "$nixdrill" run "$file" >"$work/out" 2>&1
+    check "$name: the drill fails" test $? -eq 1
+    check "$name: the fault step is the failed one" grep -q "^FAIL .*fault-$fault/[0-9]*-fault-$fault " "$work/out"
+    check "$name: it explains expected vs actual" grep -qF "$message" "$work/out"
+    check "$name: no nixdrill domain left" test "$(domains)" -eq 0
+}
+negative wrong-password-says-ok wrong-password '.drill.steps[1].fault.expect.category = "ok"' \
+    'category: expected ok, actual fatal'
+negative repository-missing-advances repository-missing '.drill.steps[1].fault.expect.lastSuccess = "advanced"' \
+    'expected advanced, actual kept'
+negative bit-flip-restores bit-flip '.drill.steps[1].fault.expect.restoreFails = false' \
+    'expected to succeed, actual exit 1'
+
+tap_finish
