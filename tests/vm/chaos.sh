@@ -9,7 +9,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
-domains() { virsh -c qemu:///system list --all --name 2>/dev/null | grep -c '^nixdrill-' || true; }
+# shellcheck source=../lib/vm.sh
+. "$(dirname "$0")/../lib/vm.sh"
 scenario=$root/scenarios/drills/drill-single-service.json
 # Waits (up to 180 s) until a nixdrill domain runs and the drill has got past booting.
 wait_for_domain() {

@@ -8,7 +8,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
-domains() { virsh -c qemu:///system list --all --name 2>/dev/null | grep -c '^nixdrill-' || true; }
+# shellcheck source=../lib/vm.sh
+. "$(dirname "$0")/../lib/vm.sh"
 
 # 1. Every shipped drill passes under TCG (or KVM where it works), with a testcase per step.
 start=$(date +%s)
