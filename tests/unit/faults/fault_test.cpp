@@ -1,4 +1,5 @@
 ///@file Tests of fault injection: the commands each fault runs, and its choices from the seed.
+#include "../support/scripted_guest.hpp"
 #include "faults/fault.hpp"
 #include "guest/errors.hpp"
 
@@ -9,33 +10,7 @@ using namespace nixdrill;
 
 namespace {
 
-/// Answers each command with the next scripted result (the last one repeats).
-class ScriptedGuest final : public guest::Guest {
-public:
-    std::deque<guest::ExecResult> script;
-    std::vector<std::string> commands;
-
-    const std::string& name() const override { return name_; }
-    void start() override {}
-    bool isUp() override { return true; }
-    void shutdown(std::chrono::milliseconds) override {}
-    void destroy() noexcept override {}
-    guest::ExecResult exec(std::string_view command, std::chrono::milliseconds, std::optional<std::string>) override {
-        commands.emplace_back(command);
-        auto result = script.front();
-        if (script.size() > 1) {
-            script.pop_front();
-        }
-        result.command = std::string(command);
-        return result;
-    }
-
-protected:
-    guest::Agent& agent() override { throw guest::GuestBroken("no agent in this test"); }
-
-private:
-    std::string name_ = "scripted";
-};
+using test::ScriptedGuest;
 
 guest::ExecResult ok(std::string out = "") {
     guest::ExecResult r;

@@ -1,4 +1,5 @@
 ///@file The Guest actions written once on top of exec, against a scripted guest; and retryUntil.
+#include "../support/scripted_guest.hpp"
 #include "guest/errors.hpp"
 #include "guest/guest.hpp"
 #include "guest/retry.hpp"
@@ -11,33 +12,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Answers each exec with the next scripted result (the last one repeats).
-class ScriptedGuest final : public guest::Guest {
-public:
-    std::deque<guest::ExecResult> script;
-    std::vector<std::string> commands;
-
-    const std::string& name() const override { return name_; }
-    void start() override {}
-    bool isUp() override { return true; }
-    void shutdown(std::chrono::milliseconds) override {}
-    void destroy() noexcept override {}
-    guest::ExecResult exec(std::string_view command, std::chrono::milliseconds, std::optional<std::string>) override {
-        commands.emplace_back(command);
-        auto result = script.front();
-        if (script.size() > 1) {
-            script.pop_front();
-        }
-        result.command = std::string(command);
-        return result;
-    }
-
-protected:
-    guest::Agent& agent() override { throw guest::GuestBroken("no agent in this test"); }
-
-private:
-    std::string name_ = "scripted";
-};
+using test::ScriptedGuest;
 
 guest::ExecResult exited(int code, std::string out = "", std::string err = "") {
     guest::ExecResult r;
