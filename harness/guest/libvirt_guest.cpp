@@ -87,11 +87,19 @@ void ImageGuest::shutdown(std::chrono::milliseconds timeout) {
         return;
     }
     try {
-        domain_->shutdown(vm::ShutdownMode::Agent);
+        std::string requestError;
+        try {
+            domain_->shutdown(vm::ShutdownMode::Agent);
+        } catch (const vm::AgentCommandError& e) {
+            // qemu-ga runs the shutdown command as a child; when poweroff wins the race and kills
+            // it, the agent reports "child process has terminated abnormally" although the guest
+            // is going down. Whether it really goes down is decided by the wait below.
+            requestError = std::string("; the shutdown request said: ") + e.what();
+        }
         if (!domain_->waitUntilGone(timeout)) {
             destroy();
             throw WaitTimedOut("guest " + config_.name + " did not power off within " + formatSeconds(timeout) +
-                               "; destroyed it");
+                               "; destroyed it" + requestError);
         }
     } catch (const vm::NoDomainError&) {
         // already gone
