@@ -1,7 +1,8 @@
-# nixdrill's flake: the pure library, the NixOS modules, the package, one check per eval
-# scenario, and a development shell. NixOS guests for the VM drills are not here yet (the
-# harness's Guest interface reserves them). It is not evaluated on the Debian CI machines,
-# which have no nixpkgs; everything it wraps is tested there without it.
+# nixdrill's flake: the pure library, the NixOS modules, the package, NixOS drill guests, one
+# check per scenario (eval half everywhere, VM half with NixOS guests where the builder has
+# KVM), and a development shell. It is not evaluated on the Debian CI machines, which have no
+# nixpkgs; everything it wraps that can run without nixpkgs is tested there (nix/lib,
+# nix/nixos/scenario.nix, the harness), and the file is parsed there.
 {
   description = "nixdrill: prove that NixOS backups really restore";
 
@@ -15,10 +16,64 @@
         "aarch64-linux"
       ];
       forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+
+      # Drill guests boot as x86_64 domains (harness/vm/domain_xml.cpp).
+      guestSystems = [ "x86_64-linux" ];
+      forGuestSystems = f: nixpkgs.lib.genAttrs guestSystems (system: f nixpkgs.legacyPackages.${system});
+
+      scenarioFiles = builtins.filter (f: nixpkgs.lib.hasSuffix ".json" f) (
+        nixpkgs.lib.filesystem.listFilesRecursive ./scenarios
+      );
+      isDrill = f: (builtins.fromJSON (builtins.readFile f)) ? drill;
+      drillScenarios = builtins.filter isDrill scenarioFiles;
+      scenarioName = (import ./nix/nixos/scenario.nix).scenarioName;
+
+      # The NixOS guest of one drill scenario: { nixos; toplevel; image; descriptor; guest; }.
+      # `image` is the directory `nixdrill run --guest nixos --guest-image` boots.
+      mkDrillGuest =
+        {
+          system,
+          scenarioFile,
+          extraModules ? [ ],
+        }:
+        import ./nix/nixos/guest.nix {
+          inherit
+            nixpkgs
+            system
+            scenarioFile
+            extraModules
+            ;
+          nixdrillModules = [
+            self.nixosModules.collector
+            self.nixosModules.backup
+            # Impermanence's option, which the collector sets; a guest has no impermanence.
+            (
+              { lib, ... }:
+              {
+                options.environment.persistence = lib.mkOption {
+                  type = lib.types.attrsOf (
+                    lib.types.submodule {
+                      options.directories = lib.mkOption {
+                        type = lib.types.listOf lib.types.str;
+                        default = [ ];
+                      };
+                    }
+                  );
+                  default = { };
+                  description = "Stand-in for impermanence's option in drill guests (unused there).";
+                };
+              }
+            )
+          ];
+        };
     in
     {
-      # Pure functions (builtins only): usable without NixOS or nixpkgs.
-      lib = import ./nix/lib;
+      # Pure functions (builtins only): usable without NixOS or nixpkgs; plus the guest builder.
+      lib = (import ./nix/lib) // {
+        # scenario -> drill guest configuration as plain data (nix/nixos/scenario.nix)
+        guest = import ./nix/nixos/scenario.nix;
+        inherit mkDrillGuest;
+      };
 
       nixosModules = {
         collector = ./nix/modules/collector.nix;
@@ -28,7 +83,7 @@
           { pkgs, lib, ... }:
           {
             imports = [ ./nix/modules/drill.nix ];
-            services.nixdrill.package = lib.mkDefault self.packages.${pkgs.system}.default;
+            services.nixdrill.package = lib.mkDefault self.packages.${pkgs.stdenv.hostPlatform.system}.default;
           };
         default = {
           imports = [
@@ -40,31 +95,70 @@
         };
       };
 
-      # One derivation per eval scenario, so remote builders / Hydra spread a large scenario set
-      # across machines; each writes its JUnit report to $out. The evaluation needs no store
-      # (nix/lib is builtins only), hence the private state directory and the dummy store.
+      # One derivation per scenario, so remote builders / Hydra spread a large scenario set across
+      # machines and a changed scenario rebuilds only its own check; each writes its JUnit
+      # report to $out.
+      #   eval-<scenario>:  `nixdrill eval` (no store needed: nix/lib is builtins only, hence the
+      #                     private state directory and the dummy store);
+      #   drill-<scenario>: `nixdrill run` with the scenario's NixOS guest (x86_64-linux, needs
+      #                     the builder's kvm feature). There is no system libvirtd in the build
+      #                     sandbox: the check talks to a libvirt session daemon of the build
+      #                     user (qemu:///session, auto-started by the client, state under
+      #                     $TMPDIR), which runs QEMU as that user with /dev/kvm from the sandbox.
       checks = forAllSystems (
         pkgs:
         let
-          nixdrill = self.packages.${pkgs.system}.default;
-          scenarioFiles = builtins.filter (f: pkgs.lib.hasSuffix ".json" f) (
-            pkgs.lib.filesystem.listFilesRecursive ./scenarios
-          );
-          isDrill = f: (builtins.fromJSON (builtins.readFile f)) ? drill;
-          checkName = f: "eval-" + pkgs.lib.removeSuffix ".json" (baseNameOf (toString f));
-        in
-        builtins.listToAttrs (
-          map (f: {
-            name = checkName f;
-            value = pkgs.runCommand (checkName f) { nativeBuildInputs = [ pkgs.nix ]; } ''
+          system = pkgs.stdenv.hostPlatform.system;
+          nixdrill = self.packages.${system}.default;
+          evalCheck =
+            f:
+            pkgs.runCommand "eval-${scenarioName f}" { nativeBuildInputs = [ pkgs.nix ]; } ''
               export NIX_STATE_DIR=$TMPDIR/nix NIX_CONFIG="store = dummy://"
               mkdir -p $out
               ${nixdrill}/bin/nixdrill eval --nix-dir ${./nix} ${f} --junit $out/junit.xml --json $out/run.json
             '';
+          drillCheck =
+            f:
+            let
+              guest = self.packages.${system}."guest-${scenarioName f}";
+            in
+            pkgs.runCommand "drill-${scenarioName f}"
+              {
+                nativeBuildInputs = [
+                  pkgs.nix
+                  pkgs.libvirt
+                  pkgs.qemu_kvm
+                ];
+                requiredSystemFeatures = [ "kvm" ];
+              }
+              ''
+                export HOME=$TMPDIR XDG_RUNTIME_DIR=$TMPDIR/run XDG_CONFIG_HOME=$TMPDIR/config XDG_CACHE_HOME=$TMPDIR/cache
+                export NIX_STATE_DIR=$TMPDIR/nix NIX_CONFIG="store = dummy://"
+                export NIXDRILL_RUN_ROOT=$TMPDIR/runs
+                mkdir -p $XDG_RUNTIME_DIR $XDG_CONFIG_HOME/libvirt $out
+                # No virtlogd in the sandbox: QEMU's output goes to files.
+                echo 'stdio_handler = "file"' > $XDG_CONFIG_HOME/libvirt/qemu.conf
+                ${nixdrill}/bin/nixdrill run --nix-dir ${./nix} --uri qemu:///session \
+                  --guest nixos --guest-image ${guest} ${f} \
+                  --junit $out/junit.xml --json $out/run.json --prometheus $out/drill.prom
+              '';
+        in
+        builtins.listToAttrs (
+          map (f: {
+            name = "eval-${scenarioName f}";
+            value = evalCheck f;
           }) (builtins.filter (f: !(isDrill f)) scenarioFiles)
+          ++ nixpkgs.lib.optionals (builtins.elem system guestSystems) (
+            map (f: {
+              name = "drill-${scenarioName f}";
+              value = drillCheck f;
+            }) drillScenarios
+          )
         )
       );
 
+      # packages.<system>.default: nixdrill; packages.x86_64-linux.guest-<scenario>: the NixOS
+      # drill guest of every drill scenario (a directory with nixdrill-guest.json).
       packages = forAllSystems (pkgs: {
         default = pkgs.stdenv.mkDerivation {
           pname = "nixdrill";
@@ -90,7 +184,19 @@
               --set-default NIXDRILL_NIX_DIR $out/share/nixdrill/nix
           '';
         };
-      });
+      }
+      // nixpkgs.lib.optionalAttrs (builtins.elem pkgs.stdenv.hostPlatform.system guestSystems) (
+        builtins.listToAttrs (
+          map (f: {
+            name = "guest-${scenarioName f}";
+            value =
+              (mkDrillGuest {
+                system = pkgs.stdenv.hostPlatform.system;
+                scenarioFile = f;
+              }).image;
+          }) drillScenarios
+        )
+      ));
 
       apps = forAllSystems (pkgs: {
         default = {

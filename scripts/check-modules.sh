@@ -2,7 +2,10 @@
 # Evaluates nix/modules through nixpkgs' real module system where a nixpkgs (or just its lib,
 # e.g. a checkout of nix-community/nixpkgs.lib) is available; CI here has none, so this is a
 # developer command, not a test. Usage: scripts/check-modules.sh [NIXPKGS_OR_LIB_DIR]
-# (default: <nixpkgs> from NIX_PATH). Fails on an evaluation error or a failed assertion.
+# (default: <nixpkgs> from NIX_PATH). Fails on an evaluation error, a failed assertion of the
+# valid configuration, an option without description or example, an assertion message of the
+# invalid configuration that does not start with its option path, or a drill option that does
+# not reach the drill's command line (tests/nixos/eval-modules.nix says what each result is).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$(nix-instantiate --eval -E '<nixpkgs>' 2>/dev/null || true)}
@@ -10,4 +13,13 @@ dir=${1:-$(nix-instantiate --eval -E '<nixpkgs>' 2>/dev/null || true)}
 out=$(NIX_CONFIG='build-users-group =' nix-instantiate --eval --strict --json \
     --arg nixpkgsLib "$dir" "$root/tests/nixos/eval-modules.nix")
 echo "$out" | jq .
-[[ $(jq '.assertions | length' <<<"$out") == 0 ]] || { echo "check-modules: failed assertions" >&2; exit 1; }
+fail() { echo "check-modules: $*" >&2; exit 1; }
+[[ $(jq '.assertions | length' <<<"$out") == 0 ]] || fail "failed assertions"
+[[ $(jq '.undocumented | length' <<<"$out") == 0 ]] || fail "options without a description"
+[[ $(jq '.noExample | length' <<<"$out") == 0 ]] || fail "options without an example"
+[[ $(jq '.badAssertions | length' <<<"$out") -ge 5 ]] || fail "the invalid configuration failed too few assertions"
+[[ $(jq '.withoutOptionPath | length' <<<"$out") == 0 ]] || fail "assertion messages without their option path"
+[[ $(jq '[.drill.b2[], .drill.fullRestore] | all' <<<"$out") == true ]] || fail "drill options missing from the drill's command line"
+[[ $(jq '[.guests[] | (.assertions == []) and .markersOnGeneratedUnits and .jobsAreResticBackups] | all' <<<"$out") == true ]] ||
+    fail "a drill scenario's NixOS guest configuration does not evaluate to its jobs"
+echo "check-modules: $(jq .options <<<"$out") options documented, $(jq '.badAssertions | length' <<<"$out") assertion messages with option paths, no failed assertion"

@@ -3,6 +3,7 @@
 #include "cli/options.hpp"
 #include "engine/drill_suite.hpp"
 #include "engine/eval_runner.hpp"
+#include "engine/fault_matrix.hpp"
 #include "engine/repository_drill.hpp"
 #include "nixdrill_config.hpp"
 #include "nixeval/evaluator.hpp"
@@ -59,7 +60,7 @@ void writeReports(const model::RunResult& run, const cli::ReportTargets& targets
 }
 
 int finish(const model::RunResult& run, const cli::Options& o) {
-    std::cout << report::renderSummary(run) << std::endl;
+    std::cout << report::renderFaultSummary(run) << report::renderSummary(run) << std::endl;
     try {
         writeReports(run, o.reports);
     } catch (const util::Error& e) {
@@ -105,17 +106,60 @@ int runEvalCommand(const cli::Options& o) {
     return finish(run, o);
 }
 
+/// --faults: every drill scenario is replaced by its fault variants (scenarios without a drill
+/// stay as they are: their evaluation is still checked).
+/// @throws util::InputError for a scenario that yields no variant at all.
+void expandFaultMatrix(scenario::LoadResult& loaded, const std::vector<model::FaultKind>& kinds, bool quiet) {
+    std::vector<model::Scenario> out;
+    for (auto& s : loaded.scenarios) {
+        if (!s.drill) {
+            out.push_back(std::move(s));
+            continue;
+        }
+        auto m = engine::faultMatrix(s, kinds);
+        if (!quiet) {
+            std::cout << "....  fault matrix " << s.name << ": " << m.variants.size() << " variant(s)" << std::endl;
+            for (const auto& why : m.notApplicable) {
+                std::cout << "....    not applicable: " << why << std::endl;
+            }
+        }
+        if (m.variants.empty()) {
+            throw util::InputError(s.file + ": no fault of --faults applies to this scenario");
+        }
+        out.insert(out.end(), std::make_move_iterator(m.variants.begin()), std::make_move_iterator(m.variants.end()));
+    }
+    loaded.scenarios = std::move(out);
+}
+
 int runRunCommand(const cli::Options& o) {
+    auto runStart = std::chrono::steady_clock::now(); // --deadline counts from here
     auto evaluator = makeEvaluator(o);
     auto loaded = scenario::loadScenarios(o.paths);
+    if (o.faults) {
+        expandFaultMatrix(loaded, engine::parseFaultList(*o.faults), o.quiet);
+    }
     // Domains and run directories are destroyed on SIGINT/SIGTERM too.
     vm::installSignalCleanup();
     std::string runId = newRunId();
     cli::LibvirtGuestProvider provider(o.uri.empty() ? vm::Connection::defaultUri() : o.uri, runId);
+    guest::GuestSelection selection;
+    if (o.guest) {
+        selection.kind = guest::guestKindOfDrill(*o.guest);
+    }
+    selection.image = o.guestImage;
+    provider.setGuestSelection(selection);
+    provider.setWarmStart(o.warm);
     engine::RunOptions ro;
+    auto machine = engine::machineBudget();
+    ro.jobs = o.jobs != 0 ? o.jobs : machine.jobs;
+    ro.memoryBudgetMiB = o.memoryBudgetMiB != 0 ? o.memoryBudgetMiB : machine.memoryMiB;
     ro.eval.accept = o.accept;
     ro.eval.onCase = [&](const model::CaseResult& c) { printCase(o, c); };
     ro.onCase = ro.eval.onCase;
+    if (o.runDeadline.count() > 0) {
+        ro.deadline = runStart + o.runDeadline;
+        ro.deadlineWhat = "the run deadline (--deadline " + std::to_string(o.runDeadline.count()) + " s)";
+    }
     ro.onProgress = [&](const std::string& line) {
         if (!o.quiet) {
             std::cout << "....  " << line << std::endl;

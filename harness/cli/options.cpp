@@ -31,7 +31,21 @@ options:
   --accept            rewrite scenario expectations from the actual outputs (also NIXDRILL_ACCEPT=1)
   --nix-dir DIR       where nixdrill's nix/ directory is (also NIXDRILL_NIX_DIR)
   --eval-timeout SEC  deadline of one Nix evaluation (default 300)
+  --deadline SEC      run: deadline of the whole run (default 21600; 0 = none): the step running
+                      then is Broken, the rest Skipped, the guest destroyed, reports written
   --uri URI           libvirt connection for drills (default qemu:///system, or LIBVIRT_DEFAULT_URI)
+  --guest KIND        run: the guest of every drill, debian or nixos (default: each scenario's
+                      drill.guest, which defaults to debian)
+  --guest-image PATH  run: the NixOS guest (`nix build .#guest-<scenario>`: a directory with
+                      nixdrill-guest.json), or a directory of them named by scenario
+  --warm              run: start each drill's guest from a saved state of a booted guest
+                      (saved on first use, cached under /var/cache/nixdrill/warm)
+  --jobs N            run: drills at once (default: the machine's cores)
+  --memory-budget MIB run: memory the guests of parallel drills may use together
+                      (default: 80% of the machine's available memory)
+  --faults LIST       run: each drill scenario once per applicable fault kind (all, or a
+                      comma-separated list: wrong-password,kill-mid-backup,...) with the
+                      catalogue's expected outcomes (docs/drill-format.md, "Fault matrix")
   --quiet             print only failures and the summary
 
 drill options:
@@ -105,10 +119,29 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
             o.metricsDir = value();
         } else if (a == "--uri") {
             o.uri = value();
+        } else if (a == "--guest") {
+            o.guest = value();
+            if (*o.guest != "debian" && *o.guest != "nixos") {
+                throw util::InputError("--guest takes debian or nixos, got '" + *o.guest + "'");
+            }
+        } else if (a == "--guest-image") {
+            o.guestImage = value();
+        } else if (a == "--warm") {
+            o.warm = true;
+        } else if (a == "--jobs" || a == "--memory-budget") {
+            auto v = value();
+            unsigned long long n = 0;
+            auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || ptr != v.data() + v.size() || n == 0 || n > 1000000) {
+                throw util::InputError(a + " takes a positive number, got '" + v + "'");
+            }
+            (a == "--jobs" ? o.jobs : o.memoryBudgetMiB) = static_cast<unsigned>(n);
         } else if (a == "--nix-dir") {
             o.nixDir = value();
         } else if (a == "--accept") {
             o.accept = true;
+        } else if (a == "--faults") {
+            o.faults = value();
         } else if (a == "--quiet") {
             o.quiet = true;
         } else if (a == "--eval-timeout") {
@@ -119,6 +152,14 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
                 throw util::InputError("--eval-timeout takes a positive number of seconds, got '" + v + "'");
             }
             o.evalTimeout = std::chrono::seconds(secs);
+        } else if (a == "--deadline") {
+            auto v = value();
+            long long secs = 0;
+            auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
+            if (ec != std::errc() || ptr != v.data() + v.size() || secs < 0 || secs > 30LL * 24 * 3600) {
+                throw util::InputError("--deadline takes seconds from 0 (none) to 2592000, got '" + v + "'");
+            }
+            o.runDeadline = std::chrono::seconds(secs);
         } else if (a == "--help" || a == "-h") {
             o.command = "help";
         } else if (a.size() > 1 && a[0] == '-') {
@@ -141,6 +182,21 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
         if (!safeName) {
             throw util::InputError("--name must be letters, digits, '-', '_' or '.', starting with a letter or digit");
         }
+    }
+    if ((o.guest || o.guestImage) && o.command != "run") {
+        throw util::InputError("--guest and --guest-image are options of run (the drills' guests)");
+    }
+    if (o.guestImage && o.guest && *o.guest == "debian") {
+        throw util::InputError("--guest-image is a NixOS guest; it cannot go with --guest debian");
+    }
+    if ((o.warm || o.jobs != 0 || o.memoryBudgetMiB != 0) && o.command != "run") {
+        throw util::InputError("--warm, --jobs and --memory-budget are options of run (the drills)");
+    }
+    if (o.faults && o.command != "run") {
+        throw util::InputError("--faults is an option of run (the drills)");
+    }
+    if (o.faults && o.accept) {
+        throw util::InputError("--faults cannot go with --accept: the fault variants are not the scenario files");
     }
     if (o.command == "report" && !o.from) {
         throw util::InputError("report needs --from RUN.json");

@@ -24,7 +24,21 @@ struct Options {
     bool accept = false;
     bool quiet = false;
     std::chrono::seconds evalTimeout{300};
+    /// run: the whole run's deadline (--deadline SECONDS; 0 = none). The default bounds a run
+    /// that nobody watches; steps past it are Broken/Skipped and the reports still written.
+    std::chrono::seconds runDeadline{6 * 3600};
     std::string uri; ///< libvirt connection URI for drills ("" = default)
+    /// run: --guest debian|nixos (overrides the scenarios' drill.guest) and --guest-image PATH.
+    std::optional<std::string> guest;
+    std::optional<std::filesystem::path> guestImage;
+    /// run: start drill guests from saved states (docs/vm.md, "Warm starts").
+    bool warm = false;
+    /// run: --faults all|KIND,... runs every drill scenario once per applicable fault kind.
+    std::optional<std::string> faults;
+    /// run: drills at once (0 = from the machine: its cores) and the memory they may use
+    /// together in MiB (0 = from the machine: 80% of its available memory).
+    unsigned jobs = 0;
+    unsigned memoryBudgetMiB = 0;
 
     // drill: a read-only restore drill against a production repository
     std::string drillName = "default";

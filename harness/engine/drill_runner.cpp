@@ -11,11 +11,13 @@
 #include "util/text.hpp"
 #include "verify/manifest.hpp"
 #include "verify/restic.hpp"
+#include "verify/retention.hpp"
 #include "verify/seed_data.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <sstream>
@@ -94,7 +96,10 @@ std::string fmt(double seconds) {
 
 std::string randomSecret() {
     std::random_device rd;
-    std::string out;
+    // Test seam (tests/vm/secrets.sh): a recognisable prefix on every generated secret, so a test
+    // can search reports, logs and console captures for it. Still random after the prefix.
+    const char* planted = std::getenv("NIXDRILL_TEST_PLANTED_SECRET");
+    std::string out = planted != nullptr ? planted : "";
     const char* hex = "0123456789abcdef";
     for (int i = 0; i < 40; ++i) {
         out += hex[rd() % 16];
@@ -104,14 +109,32 @@ std::string randomSecret() {
 
 std::string unitFileOfProbe(const std::string& unit) {
     // Records when it starts and stops (seconds since boot, the clock systemd's monotonic
-    // timestamps use) so the drill can prove it was down while restic read its data.
+    // timestamps use) so the drill can prove it was down while restic read its data. While the
+    // unit-refuses-to-stop marker exists its ExecStop hangs until TimeoutStopSec. Enabled, so
+    // it is running again after a power cut, as a real service would be.
     std::string log = "/var/log/nixdrill-probe/" + unit;
     return "[Unit]\nDescription=nixdrill probe service " + unit +
            "\n\n[Service]\nExecStartPre=/bin/sh -c 'mkdir -p /var/log/nixdrill-probe; echo start $(cut -d\" \" -f1 "
            "/proc/uptime) >> " +
-           log +
-           "'\nExecStart=/bin/sleep infinity\nExecStopPost=/bin/sh -c 'echo stop $(cut -d\" \" -f1 /proc/uptime) >> " +
-           log + "'\n";
+           log + "'\nExecStart=/bin/sleep infinity\nExecStop=/bin/sh -c 'if [ -e " +
+           std::string(faults::unitStopMarker) +
+           " ]; then exec sleep 3600; fi'\nTimeoutStopSec=" + std::to_string(faults::probeStopTimeoutSeconds) +
+           "s\nExecStopPost=/bin/sh -c 'echo stop $(cut -d\" \" -f1 /proc/uptime) >> " + log +
+           "'\n\n[Install]\nWantedBy=multi-user.target\n";
+}
+
+/// psql's unaligned output of one row: the fields between '|', trailing newlines dropped.
+std::vector<std::string> psqlFields(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.pop_back();
+    }
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (std::size_t bar; (bar = text.find('|', start)) != std::string::npos; start = bar + 1) {
+        out.push_back(text.substr(start, bar - start));
+    }
+    out.push_back(text.substr(start));
+    return out;
 }
 
 struct ProbeEvent {
@@ -134,23 +157,24 @@ class DrillRun {
 public:
     DrillRun(const model::Scenario& scenario, const DrillPlan& plan, guest::Guest& guest, const DrillOptions& options)
         : scenario_(scenario), drill_(*scenario.drill), plan_(plan), guest_(guest), options_(options),
-          stepTimeout_(std::chrono::seconds(drill_.stepTimeoutSeconds)) {}
+          stepTimeout_(std::chrono::seconds(drill_.stepTimeoutSeconds)),
+          configuredStepTimeout_(std::chrono::seconds(drill_.stepTimeoutSeconds)) {}
 
     std::vector<CaseResult> run() {
         bool broken = false;
-        runCase("0-provision", "drill:provision", broken, [&] { provision(); });
+        runCase("0-provision", "drill:provision", broken, 0, [&] { provision(); });
         unsigned backups = 0;
         for (const auto& step : drill_.steps) {
             // Fault steps are grouped by fault kind (reports, Prometheus), not by action.
             std::string kind = step.fault ? "drill:fault:" + std::string(scenario::toString(step.fault->kind))
                                           : "drill:" + std::string(scenario::toString(step.action));
-            runCase(step.name, kind, broken, [&] {
+            runCase(step.name, kind, broken, step.retries, [&] {
                 switch (step.action) {
                 case model::StepAction::Backup:
                     if (step.fault) {
                         faultyBackup(++backups, *step.fault);
                     } else {
-                        backup(++backups);
+                        backup(++backups, step.pgWriter);
                     }
                     break;
                 case model::StepAction::Inject:
@@ -174,6 +198,18 @@ public:
                 case model::StepAction::AdvanceClock:
                     advanceClock(step.days);
                     break;
+                case model::StepAction::PgSeed:
+                    pgSeed(step.rows);
+                    break;
+                case model::StepAction::PgDrop:
+                    pgDrop();
+                    break;
+                case model::StepAction::PgDumpFails:
+                    pgDumpFails();
+                    break;
+                case model::StepAction::PgRestore:
+                    pgRestore(step.snapshot == "latest" ? backups : std::stoul(step.snapshot));
+                    break;
                 }
             });
         }
@@ -185,7 +221,25 @@ private:
 
     void note(const std::string& line) { evidence_ += line + "\n"; }
 
-    template <typename F> void runCase(const std::string& name, const std::string& kind, bool& broken, F&& body) {
+    bool pastDeadline() const { return options_.deadline && Clock::now() >= *options_.deadline; }
+
+    /// The step timeout, cut to what is left before the deadline (at least 1 s, so that a call
+    /// made right at the deadline fails with its own "did not finish" message).
+    std::chrono::milliseconds limitToDeadline(std::chrono::milliseconds timeout) const {
+        if (!options_.deadline) {
+            return timeout;
+        }
+        // Rounded up: a call that times out then ends at or after the deadline, never just before.
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(*options_.deadline - Clock::now());
+        return std::max(std::chrono::milliseconds(1000), std::min(timeout, left));
+    }
+
+    /// Runs one case: `body` once, and again up to `retries` times while it does not pass (the
+    /// scenario allows that only for steps that repeat cleanly). A pass after a failed attempt
+    /// keeps the failed attempts, so reports show it as flaky, never as a clean pass. A Broken
+    /// step (or any step that ends past the deadline) skips the rest of the drill.
+    template <typename F>
+    void runCase(const std::string& name, const std::string& kind, bool& broken, unsigned retries, F&& body) {
         CaseResult c;
         c.name = name;
         c.scenario = scenario_.name;
@@ -195,36 +249,75 @@ private:
         auto start = Clock::now();
         if (broken) {
             c.outcome = Outcome::Skipped;
-            c.message = "not run: an earlier step broke";
+            c.message =
+                deadlinePassed_ ? "not run: " + options_.deadlineWhat + " passed" : "not run: an earlier step broke";
+        } else if (pastDeadline()) {
+            deadlinePassed_ = true;
+            broken = true;
+            c.outcome = Outcome::Broken;
+            c.message = "not started: " + options_.deadlineWhat + " passed";
         } else {
-            try {
-                body();
-            } catch (const StepFailed& e) {
-                c.outcome = Outcome::Failed;
-                c.message = e.describe();
-                c.mismatches = e.mismatches();
-            } catch (const util::Error& e) {
-                c.outcome = Outcome::Broken;
-                c.message = e.describe();
-                broken = true;
-                if (options_.consoleTail) {
-                    note("--- serial console (tail) ---\n" + options_.consoleTail());
+            for (unsigned attempt = 0;; ++attempt) {
+                auto attemptStart = Clock::now();
+                evidence_.clear();
+                c.outcome = Outcome::Passed;
+                c.message.clear();
+                c.mismatches.clear();
+                stepTimeout_ = limitToDeadline(configuredStepTimeout_);
+                bool attemptBroken = false;
+                try {
+                    body();
+                } catch (const StepFailed& e) {
+                    c.outcome = Outcome::Failed;
+                    c.message = e.describe();
+                    c.mismatches = e.mismatches();
+                } catch (const util::Error& e) {
+                    c.outcome = Outcome::Broken;
+                    c.message = e.describe();
+                    attemptBroken = true;
+                } catch (const std::exception& e) {
+                    c.outcome = Outcome::Broken;
+                    c.message = std::string("internal error: ") + e.what();
+                    attemptBroken = true;
                 }
-            } catch (const std::exception& e) {
-                c.outcome = Outcome::Broken;
-                c.message = std::string("internal error: ") + e.what();
-                broken = true;
+                if (c.outcome != Outcome::Passed && pastDeadline()) {
+                    // Whatever the step saw, it was cut short: no verdict on the system.
+                    deadlinePassed_ = true;
+                    attemptBroken = true;
+                    c.outcome = Outcome::Broken;
+                    c.message = options_.deadlineWhat + " passed during this step; it was waiting for: " + c.message;
+                }
+                if (c.outcome == Outcome::Passed || attempt >= retries || deadlinePassed_) {
+                    broken = broken || attemptBroken;
+                    if (attemptBroken && options_.consoleTail) {
+                        note("--- serial console (tail) ---\n" + options_.consoleTail());
+                    }
+                    break;
+                }
+                model::Attempt failed;
+                failed.outcome = c.outcome;
+                failed.durationSeconds = std::chrono::duration<double>(Clock::now() - attemptStart).count();
+                std::string message = c.message;
+                for (const auto& m : c.mismatches) {
+                    message += "\n" + m.pointer + (m.note.empty() ? "" : " (" + m.note + ")");
+                }
+                failed.message = redactor_.apply(message);
+                failed.output = redactor_.apply(evidence_);
+                c.failedAttempts.push_back(std::move(failed));
             }
         }
         c.durationSeconds = std::chrono::duration<double>(Clock::now() - start).count();
         c.message = redactor_.apply(c.message);
         c.output = redactor_.apply(evidence_);
         for (auto& m : c.mismatches) {
-            if (m.expected && m.expected->is_string()) {
-                *m.expected = redactor_.apply(m.expected->get<std::string>());
+            // Everything of a mismatch can quote the guest: pointers name files, values hold text.
+            m.pointer = redactor_.apply(m.pointer);
+            m.note = redactor_.apply(m.note);
+            if (m.expected) {
+                *m.expected = redactor_.applyToJson(*m.expected);
             }
-            if (m.actual && m.actual->is_string()) {
-                *m.actual = redactor_.apply(m.actual->get<std::string>());
+            if (m.actual) {
+                *m.actual = redactor_.applyToJson(*m.actual);
             }
         }
         if (options_.onCase) {
@@ -235,7 +328,7 @@ private:
 
     // --- guest helpers ---
 
-    guest::ExecResult sh(const std::string& command) { return guest_.exec(command, stepTimeout_); }
+    guest::ExecResult sh(const std::string& command) { return guest_.exec(command, limitToDeadline(stepTimeout_)); }
 
     /// Runs a command that must succeed for the drill to go on: failing means the harness or
     /// the guest is broken, not the backup system.
@@ -271,6 +364,18 @@ private:
         }
     }
 
+    /// The paths whose content the drill seeds and compares: the PostgreSQL staging dir is the
+    /// job's own output (checked by pg-restore), not data.
+    static std::vector<std::string> dataPaths(const DrillJob& job) {
+        std::vector<std::string> out;
+        for (const auto& p : job.paths) {
+            if (p != job.pgDumpDir) {
+                out.push_back(p);
+            }
+        }
+        return out;
+    }
+
     static std::string serviceOf(const DrillJob& job) {
         if (!job.source.empty()) {
             return job.source;
@@ -286,65 +391,131 @@ private:
         note("booted " + guest_.name() + " to agent in " +
              fmt(std::chrono::duration<double>(Clock::now() - t0).count()) + " s");
 
-        must("mkdir -p /usr/local/bin /etc/systemd/system /var/log/nixdrill-probe /var/cache/nixdrill-restic");
-        for (const auto& [name, text] : plan_.files) {
-            bool script = name.size() > 3 && name.compare(name.size() - 3, 3, ".sh") == 0;
-            std::string path = (script ? "/usr/local/bin/" : "/etc/systemd/system/") + name;
-            guest_.writeFile(path, text);
-            if (script) {
-                must("chmod 0755 " + shellQuote(path));
-            }
-        }
-
         std::set<std::string> units;
         for (const auto& job : plan_.jobs) {
             units.insert(job.systemdUnits.begin(), job.systemdUnits.end());
         }
-        for (const auto& unit : units) {
-            if (unit.size() > 8 && unit.compare(unit.size() - 8, 8, ".service") == 0) {
-                guest_.writeFile("/etc/systemd/system/" + unit, unitFileOfProbe(unit));
-                probes_.push_back(unit);
-            } else if (unit.size() > 6 && unit.compare(unit.size() - 6, 6, ".timer") == 0) {
-                std::string base = unit.substr(0, unit.size() - 6);
-                guest_.writeFile("/etc/systemd/system/" + unit, "[Timer]\nOnCalendar=yearly\n");
-                guest_.writeFile("/etc/systemd/system/" + base + ".service",
-                                 "[Service]\nType=oneshot\nExecStart=/bin/true\n");
-            } else {
-                throw util::InputError("drill: cannot provide unit '" + unit +
-                                       "' in the guest (only .service and .timer units are simulated)");
+        // A NixOS guest is built from this scenario (nix/nixos/guest.nix): its system already has
+        // the modules' own job units and the probe units, so nothing rendered is installed; the
+        // drill checks that they are there (an image of another scenario would lack them).
+        bool builtIn = guest_.providesBackupUnits();
+        if (builtIn) {
+            must("mkdir -p /var/log/nixdrill-probe /var/cache/nixdrill-restic");
+            auto requireUnit = [&](const std::string& unit) {
+                if (!sh("systemctl cat " + shellQuote(unit) + " >/dev/null 2>&1").succeeded()) {
+                    throw util::InputError("the NixOS guest has no unit " + unit +
+                                           " (was its image built for scenario " + scenario_.name + "?)");
+                }
+            };
+            for (const auto& job : plan_.jobs) {
+                requireUnit(job.unit);
+            }
+            for (const auto& unit : units) {
+                requireUnit(unit);
+                if (unit.size() > 8 && unit.compare(unit.size() - 8, 8, ".service") == 0) {
+                    probes_.push_back(unit);
+                }
+            }
+        } else {
+            must("mkdir -p /usr/local/bin /etc/systemd/system /var/log/nixdrill-probe /var/cache/nixdrill-restic");
+            for (const auto& [name, text] : plan_.files) {
+                bool script = name.size() > 3 && name.compare(name.size() - 3, 3, ".sh") == 0;
+                std::string path = (script ? "/usr/local/bin/" : "/etc/systemd/system/") + name;
+                guest_.writeFile(path, text);
+                if (script) {
+                    must("chmod 0755 " + shellQuote(path));
+                }
+            }
+            for (const auto& unit : units) {
+                if (unit.size() > 8 && unit.compare(unit.size() - 8, 8, ".service") == 0) {
+                    guest_.writeFile("/etc/systemd/system/" + unit, unitFileOfProbe(unit));
+                    probes_.push_back(unit);
+                } else if (unit.size() > 6 && unit.compare(unit.size() - 6, 6, ".timer") == 0) {
+                    std::string base = unit.substr(0, unit.size() - 6);
+                    guest_.writeFile("/etc/systemd/system/" + unit, "[Timer]\nOnCalendar=yearly\n");
+                    guest_.writeFile("/etc/systemd/system/" + base + ".service",
+                                     "[Service]\nType=oneshot\nExecStart=/bin/true\n");
+                } else {
+                    throw util::InputError("drill: cannot provide unit '" + unit +
+                                           "' in the guest (only .service and .timer units are simulated)");
+                }
             }
         }
 
-        std::set<std::string> secrets;
         for (const auto& job : plan_.jobs) {
-            if (secrets.insert(job.passwordFile).second) {
+            if (!secrets_.contains(job.passwordFile)) {
                 // A fresh password per run, only ever written into the guest's file.
                 auto secret = randomSecret();
                 redactor_.add(secret);
-                must("mkdir -p " + shellQuote(dirOf(job.passwordFile)));
-                guest_.writeFile(job.passwordFile, secret + "\n");
-                must("chmod 0600 " + shellQuote(job.passwordFile));
+                secrets_[job.passwordFile] = secret + "\n";
             }
-            if (!job.environmentFile.empty() && secrets.insert(job.environmentFile).second) {
-                must("mkdir -p " + shellQuote(dirOf(job.environmentFile)));
-                guest_.writeFile(job.environmentFile, "# nixdrill: a local repository needs no credentials\n");
+            if (!job.environmentFile.empty() && !secrets_.contains(job.environmentFile)) {
+                std::string text = "# nixdrill: a local repository needs no credentials\n";
+                if (std::getenv("NIXDRILL_TEST_PLANTED_SECRET") != nullptr) {
+                    // Test seam: a credential-like value, as an s3: repository's file would hold.
+                    auto value = randomSecret();
+                    redactor_.add(value);
+                    text += "NIXDRILL_PLANTED_CREDENTIAL=" + value + "\n";
+                }
+                secrets_[job.environmentFile] = text;
             }
             if (!job.metricsFile.empty()) {
                 must("mkdir -p " + shellQuote(dirOf(job.metricsFile)));
             }
         }
+        writeSecrets();
+        if (drill_.repositoryDiskMiB > 0) {
+            makeRepositoryDisks();
+        }
         must("systemctl daemon-reload");
         if (!probes_.empty()) {
-            std::string cmd = "systemctl start";
+            std::string units;
             for (const auto& u : probes_) {
-                cmd += " " + shellQuote(u);
+                units += " " + shellQuote(u);
             }
-            must(cmd);
+            if (!builtIn) {
+                must("systemctl enable --quiet" + units);
+            }
+            must("systemctl start" + units);
         }
-        note("installed " + std::to_string(plan_.files.size()) + " rendered files and " +
-             std::to_string(probes_.size()) + " probe units");
+        if (builtIn) {
+            note("used the NixOS system's " + std::to_string(plan_.jobs.size()) + " job units and " +
+                 std::to_string(probes_.size()) + " probe units (nothing installed)");
+        } else {
+            note("installed " + std::to_string(plan_.files.size()) + " rendered files and " +
+                 std::to_string(probes_.size()) + " probe units");
+        }
 
         seedData();
+    }
+
+    /// The secret files, as a secrets manager writes them at boot (again after a power cut:
+    /// they live under /run).
+    void writeSecrets() {
+        for (const auto& [path, content] : secrets_) {
+            must("mkdir -p " + shellQuote(dirOf(path)));
+            guest_.writeFile(path, content);
+            must("chmod 0600 " + shellQuote(path));
+        }
+    }
+
+    /// Each repository on its own small ext4 file system (a loop device), so that
+    /// repository-disk-full fills it without filling the guest's root.
+    void makeRepositoryDisks() {
+        std::set<std::string> done;
+        unsigned n = 0;
+        for (const auto& job : plan_.jobs) {
+            if (!done.insert(job.repository).second) {
+                continue;
+            }
+            std::string img = "/var/lib/nixdrill-disks/repository-" + std::to_string(n++) + ".img";
+            must("set -e; mkdir -p /var/lib/nixdrill-disks " + shellQuote(job.repository) + "; truncate -s " +
+                 std::to_string(drill_.repositoryDiskMiB) + "M " + img + "; mkfs.ext4 -q -F -m 0 " + img +
+                 "; mount -o loop " + img + " " + shellQuote(job.repository) + "; rmdir " +
+                 shellQuote(job.repository + "/lost+found"));
+            note("repository " + job.repository + " on its own " + std::to_string(drill_.repositoryDiskMiB) +
+                 " MiB file system (" + img + ")");
+        }
     }
 
     static std::string dirOf(const std::string& path) {
@@ -361,6 +532,9 @@ private:
             }
             verify::SeedSpec s{spec.files, spec.maxFileSize, spec.depth, spec.symlinks, spec.nonAscii, job.exclude};
             for (const auto& path : job.paths) {
+                if (path == job.pgDumpDir) {
+                    continue; // written by the job's pg_dump, not by the drill
+                }
                 auto entries = verify::planSeed(path, s, drill_.seed);
                 all.insert(all.end(), entries.begin(), entries.end());
             }
@@ -422,17 +596,22 @@ private:
         }
     }
 
-    void backup(unsigned number) {
+    void backup(unsigned number, bool pgWriter) {
         // What each snapshot must contain: the live data just before the job runs. Units are
         // stopped by the job itself, and the probe services do not write, so this is stable.
         auto& manifests = manifests_[number];
         for (const auto& job : plan_.jobs) {
-            auto m = manifestOf("/", job.paths);
+            auto m = manifestOf("/", dataPaths(job));
             if (!m.missingRoots.empty()) {
                 note("job " + job.name + ": paths missing before the backup: " + m.missingRoots.front());
             }
             manifests[job.name] = std::move(m.entries);
         }
+
+        if (pgWriter) {
+            pgStartWriters();
+        }
+        auto pgBefore = pgRowCounts();
 
         double since = uptime();
         std::string cmd = "systemctl start";
@@ -442,6 +621,7 @@ private:
         // One transaction: systemd itself orders the jobs by their rendered After= lines.
         auto started = sh(cmd);
         note("$ " + cmd + "\n  exit " + std::to_string(started.exitCode));
+        pgRecordDumpBounds(number, pgBefore, pgWriter);
 
         std::vector<std::string> failures;
         std::map<std::string, std::pair<double, double>> windows; // unit -> restic start/exit (s since boot)
@@ -560,6 +740,321 @@ private:
         }
     }
 
+    // --- PostgreSQL (docs/drill-format.md, "PostgreSQL") ---
+
+    /// Every database of the jobs' backup.postgres, with the job that dumps it.
+    std::vector<std::pair<const DrillJob*, std::string>> pgDatabases() const {
+        std::vector<std::pair<const DrillJob*, std::string>> out;
+        for (const auto& job : plan_.jobs) {
+            for (const auto& db : job.pgDatabases) {
+                out.push_back({&job, db});
+            }
+        }
+        return out;
+    }
+
+    /// Runs SQL (on stdin) in `db` as the job's PostgreSQL user; unaligned, tuples only.
+    guest::ExecResult psql(const DrillJob& job, const std::string& db, const std::string& sql) {
+        return guest_.exec("runuser -u " + shellQuote(job.pgUser) + " -- psql -X -q -A -t -v ON_ERROR_STOP=1 -d " +
+                               shellQuote(db),
+                           stepTimeout_, sql);
+    }
+
+    guest::ExecResult mustPsql(const DrillJob& job, const std::string& db, const std::string& sql) {
+        auto r = psql(job, db, sql);
+        if (!r.succeeded()) {
+            throw guest::CommandFailed("psql in database '" + db + "': " + redactor_.apply(r.describe()));
+        }
+        return r;
+    }
+
+    /// The payload of row `id` in `db`, as SQL: the generator the seed and the writer share.
+    std::string pgPayload(const std::string& db, const std::string& id) const {
+        return "md5('" + std::to_string(drill_.seed) + "-" + db + "-' || " + id + ")";
+    }
+
+    /// The writer's counter: rows committed so far (updated in the same transaction as each insert).
+    unsigned long pgCommitted(const DrillJob& job, const std::string& db) {
+        auto r = mustPsql(job, db, "select n from nixdrill_meta where k = 'rows';\n");
+        try {
+            return std::stoul(r.out);
+        } catch (const std::exception&) {
+            throw util::SystemError("database '" + db + "': cannot read the row counter: '" + r.out + "'");
+        }
+    }
+
+    void pgSeed(unsigned rows) {
+        auto dbs = pgDatabases();
+        if (dbs.empty()) {
+            throw util::InputError("pg-seed: no job of the scenario has backup.postgres.databases");
+        }
+        // The guest image leaves PostgreSQL off at boot (it costs every other drill boot time).
+        must("systemctl start postgresql.service");
+        bool ready = false;
+        for (int i = 0; i < 120 && !ready; ++i) {
+            ready = sh("runuser -u postgres -- pg_isready -q").succeeded();
+            if (!ready) {
+                sh("sleep 0.5");
+            }
+        }
+        if (!ready) {
+            throw util::SystemError("PostgreSQL did not accept connections within 60 s of its start");
+        }
+        note(must("runuser -u postgres -- psql -X -A -t -c 'select version()'").out);
+        for (const auto& [job, db] : dbs) {
+            must("runuser -u " + shellQuote(job->pgUser) + " -- createdb " + shellQuote(db));
+            // Rows 1..rows from the seed; nixdrill_meta.n counts the committed rows, and the
+            // writer bumps it in the same transaction as each insert: a consistent copy has
+            // n == count(*) and ids exactly 1..n.
+            mustPsql(*job, db,
+                     "create table nixdrill_rows (id bigint primary key, source text not null, payload text not "
+                     "null);\n"
+                     "create table nixdrill_meta (k text primary key, n bigint not null);\n"
+                     "begin;\n"
+                     "insert into nixdrill_rows select i, 'seed', " +
+                         pgPayload(db, "i") + " from generate_series(1, " + std::to_string(rows) +
+                         ") i;\n"
+                         "insert into nixdrill_meta values ('rows', " +
+                         std::to_string(rows) + ");\ncommit;\n");
+            pgSeedRows_[db] = rows;
+            note("database " + db + " (job " + job->name + "): " + std::to_string(pgCommitted(*job, db)) +
+                 " rows from seed " + std::to_string(drill_.seed));
+        }
+    }
+
+    static std::string writerUnit(std::size_t i) { return "nixdrill-pg-writer-" + std::to_string(i) + ".service"; }
+
+    /// One transient unit per database, inserting a row per transaction for as long as it runs.
+    void pgStartWriters() {
+        auto dbs = pgDatabases();
+        if (dbs.empty() || pgSeedRows_.empty()) {
+            throw util::InputError("pgWriter: the backup needs a pg-seed step before it");
+        }
+        for (std::size_t i = 0; i < dbs.size(); ++i) {
+            const auto& [job, db] = dbs[i];
+            std::string tx = "begin; insert into nixdrill_rows select n + 1, 'writer', " + pgPayload(db, "(n + 1)") +
+                             " from nixdrill_meta where k = 'rows'; update nixdrill_meta set n = n + 1 where k = "
+                             "'rows'; commit;";
+            std::string loop = "while :; do printf '%s\\n' " + shellQuote(tx) + "; sleep 0.1; done | runuser -u " +
+                               shellQuote(job->pgUser) + " -- psql -X -q -v ON_ERROR_STOP=1 -d " + shellQuote(db);
+            must("systemd-run --quiet --unit=" + writerUnit(i) + " bash -c " + shellQuote(loop));
+            auto start = pgCommitted(*job, db);
+            // The writer must really write while the job runs, or the drill proves nothing.
+            bool moving = false;
+            for (int t = 0; t < 60 && !moving; ++t) {
+                sh("sleep 0.5");
+                moving = pgCommitted(*job, db) > start;
+            }
+            if (!moving) {
+                throw util::SystemError("the writer of database '" + db + "' committed nothing in 30 s: " +
+                                        sh("journalctl --no-pager -n 20 -u " + writerUnit(i)).out);
+            }
+            note("writer " + writerUnit(i) + " inserting into " + db);
+        }
+    }
+
+    std::map<std::string, unsigned long> pgRowCounts() {
+        std::map<std::string, unsigned long> out;
+        if (pgSeedRows_.empty()) {
+            return out;
+        }
+        for (const auto& [job, db] : pgDatabases()) {
+            out[db] = pgCommitted(*job, db);
+        }
+        return out;
+    }
+
+    /// The dump point of each database lies between the rows committed before the jobs started
+    /// and after they ended; the writers are stopped afterwards (a restore must drop the database).
+    void pgRecordDumpBounds(unsigned number, const std::map<std::string, unsigned long>& before, bool writers) {
+        if (before.empty()) {
+            return;
+        }
+        auto after = pgRowCounts();
+        if (writers) {
+            auto dbs = pgDatabases();
+            for (std::size_t i = 0; i < dbs.size(); ++i) {
+                must("systemctl stop " + writerUnit(i));
+            }
+        }
+        for (const auto& [db, b] : before) {
+            pgBounds_[number][db] = {b, after[db]};
+            note("database " + db + ": " + std::to_string(b) + " rows committed when the jobs started, " +
+                 std::to_string(after[db]) + " when they ended" + (writers ? " (writer running)" : ""));
+            if (writers && after[db] <= b) {
+                throw util::SystemError("the writer of database '" + db +
+                                        "' committed nothing while the backup ran: the drill proves nothing");
+            }
+        }
+    }
+
+    /// pg_dump fails (the databases refuse connections, as a crashed or locked-down server
+    /// would): every job with databases must fail in its prepare step with the metrics category
+    /// prepare_failed, start its units again, leave no staging dir and make no snapshot.
+    void pgDumpFails() {
+        auto dbs = pgDatabases();
+        if (dbs.empty() || pgSeedRows_.empty()) {
+            throw util::InputError("pg-dump-fails: needs a pg-seed step before it");
+        }
+        std::map<std::string, std::set<std::string>> before;
+        for (const auto& job : plan_.jobs) {
+            if (!job.pgDatabases.empty()) {
+                before[job.name] = snapshotIds(job);
+            }
+        }
+        for (const auto& [job, db] : dbs) {
+            mustPsql(*job, "postgres", "alter database \"" + db + "\" allow_connections false;\n");
+        }
+        note("databases refuse connections: pg_dump cannot run");
+        std::string cmd = "systemctl start";
+        for (const auto& job : plan_.jobs) {
+            cmd += " " + shellQuote(job.unit);
+        }
+        auto started = sh(cmd);
+        note("$ " + cmd + "\n  exit " + std::to_string(started.exitCode));
+        for (const auto& [job, db] : dbs) {
+            mustPsql(*job, "postgres", "alter database \"" + db + "\" allow_connections true;\n");
+        }
+        note("databases accept connections again");
+
+        std::vector<std::string> failures;
+        auto compare = [&](const std::string& what, const std::string& expected, const std::string& actual) {
+            note(what + ": expected " + expected + ", actual " + actual);
+            if (expected != actual) {
+                failures.push_back(what + ": expected " + expected + ", actual " + actual);
+            }
+        };
+        for (const auto& job : plan_.jobs) {
+            if (job.pgDatabases.empty()) {
+                continue;
+            }
+            std::string prefix = "job " + job.name + ": ";
+            auto show = parseShow(must("systemctl show -p Result -p ExecMainStatus " + shellQuote(job.unit)).out);
+            note(sh("journalctl --no-pager -n 12 -u " + shellQuote(job.unit)).out);
+            compare(prefix + "unit result", "exit-code", show["Result"]);
+            if (!job.metricsFile.empty()) {
+                auto metrics = metricsText(job);
+                compare(prefix + "category", "prepare_failed", metricValue(metrics, "category"));
+                compare(prefix + "restic_backup_status", "0", metricValue(metrics, "restic_backup_status"));
+            }
+            for (const auto& unit : job.systemdUnits) {
+                auto active = sh("systemctl is-active " + shellQuote(unit)).out;
+                while (!active.empty() && active.back() == '\n') {
+                    active.pop_back();
+                }
+                compare(prefix + "unit " + unit, "active", active);
+            }
+            compare(prefix + "staging dir " + job.pgDumpDir, "absent",
+                    sh("test -e " + shellQuote(job.pgDumpDir)).succeeded() ? "present" : "absent");
+            std::string fresh = "none";
+            for (const auto& id : snapshotIds(job)) {
+                if (!before[job.name].contains(id)) {
+                    fresh = id.substr(0, 8);
+                }
+            }
+            compare(prefix + "new snapshot", "none", fresh);
+        }
+        if (!failures.empty()) {
+            std::string msg = "pg_dump failing did not lead to the expected outcome:";
+            for (const auto& f : failures) {
+                msg += "\n" + f;
+            }
+            throw StepFailed(msg);
+        }
+    }
+
+    void pgDrop() {
+        for (const auto& [job, db] : pgDatabases()) {
+            must("runuser -u " + shellQuote(job->pgUser) + " -- dropdb " + shellQuote(db));
+            auto left = mustPsql(*job, "postgres", "select count(*) from pg_database where datname = '" + db + "';\n");
+            if (left.out != "0\n" && left.out != "0") {
+                throw util::SystemError("database '" + db + "' still exists after dropdb");
+            }
+            note("dropped database " + db);
+        }
+    }
+
+    void pgRestore(unsigned number) {
+        auto snaps = snapshots_.find(number);
+        if (snaps == snapshots_.end()) {
+            throw StepFailed("backup " + std::to_string(number) + " made no snapshots to restore");
+        }
+        std::vector<std::string> failures;
+        std::set<std::string> restored;
+        for (const auto& [job, db] : pgDatabases()) {
+            if (restored.insert(job->name).second) {
+                if (job->restoreFile.empty()) {
+                    throw util::InputError("job " + job->name + " has databases but no rendered restore script");
+                }
+                const auto& id = snaps->second[job->name];
+                if (id.empty()) {
+                    throw StepFailed("job " + job->name + " made no snapshot in backup " + std::to_string(number));
+                }
+                // Exactly what an operator runs: the rendered script, with the snapshot's id.
+                std::string cmd = "/usr/local/bin/" + job->restoreFile + " " + shellQuote(id);
+                auto r = sh(cmd);
+                note("$ " + cmd + "\n  exit " + std::to_string(r.exitCode) + "\n" + r.err);
+                if (!r.succeeded()) {
+                    throw StepFailed(job->restoreFile + " failed: " + redactor_.apply(r.describe()));
+                }
+            }
+            pgCompare(*job, db, number, failures);
+        }
+        if (!failures.empty()) {
+            std::string msg;
+            for (const auto& f : failures) {
+                msg += (msg.empty() ? "" : "\n") + f;
+            }
+            throw StepFailed(msg);
+        }
+    }
+
+    /// The restored database is one consistent point in time between the backup's bounds, and
+    /// every row is the generator's.
+    void pgCompare(const DrillJob& job, const std::string& db, unsigned number, std::vector<std::string>& failures) {
+        auto seeded = pgSeedRows_[db];
+        std::string kind = "case when i <= " + std::to_string(seeded) + " then 'seed' else 'writer' end";
+        std::string sql =
+            "select m.n, (select count(*) from nixdrill_rows), (select count(*) from nixdrill_rows where source = "
+            "'seed'), coalesce((select min(id) from nixdrill_rows), 0), coalesce((select max(id) from "
+            "nixdrill_rows), 0), (select count(*) from nixdrill_rows r where r.payload <> " +
+            pgPayload(db, "r.id") + " or r.source <> " + std::string("case when r.id <= ") + std::to_string(seeded) +
+            " then 'seed' else 'writer' end), (select md5(string_agg(id || ':' || source || ':' || payload, ',' "
+            "order by id)) from nixdrill_rows), (select md5(string_agg(i || ':' || " +
+            kind + " || ':' || " + pgPayload(db, "i") +
+            ", ',' order by i)) from generate_series(1, m.n) i) from nixdrill_meta m where m.k = 'rows';\n";
+        auto r = psql(job, db, sql);
+        if (!r.succeeded()) {
+            failures.push_back("database " + db + ": cannot read the restored rows: " + redactor_.apply(r.describe()));
+            return;
+        }
+        auto fields = psqlFields(r.out);
+        if (fields.size() != 8) {
+            throw util::SystemError("database " + db + ": unexpected psql output '" + r.out + "'");
+        }
+        unsigned long n = std::stoul(fields[0]);
+        auto bounds = pgBounds_[number][db];
+        note("database " + db + ": counter " + fields[0] + ", rows " + fields[1] + " (ids " + fields[3] + ".." +
+             fields[4] + ", " + fields[2] + " seeded), " + fields[5] + " rows unlike the generator, checksum " +
+             fields[6] + " (generator 1.." + fields[0] + ": " + fields[7] + "); backup " + std::to_string(number) +
+             " ran between rows " + std::to_string(bounds.first) + " and " + std::to_string(bounds.second));
+        auto expect = [&](bool ok, const std::string& what) {
+            if (!ok) {
+                failures.push_back("database " + db + ": " + what);
+            }
+        };
+        expect(fields[1] == fields[0], "the counter says " + fields[0] + " rows, the table has " + fields[1] +
+                                           " (not one transaction-consistent point)");
+        expect(fields[3] == "1" && fields[4] == fields[0],
+               "ids are " + fields[3] + ".." + fields[4] + ", expected 1.." + fields[0] + " without gaps");
+        expect(fields[2] == std::to_string(seeded), fields[2] + " seeded rows, expected " + std::to_string(seeded));
+        expect(fields[5] == "0", fields[5] + " rows differ from the generator");
+        expect(fields[6] == fields[7], "checksum " + fields[6] + " differs from the generator's " + fields[7]);
+        expect(n >= bounds.first && n <= bounds.second,
+               "restored " + fields[0] + " rows, outside the backup's window " + std::to_string(bounds.first) + ".." +
+                   std::to_string(bounds.second));
+    }
+
     // --- faults ---
 
     /// A value of the job's metrics file: the sample of `metric`, or the `category` label of
@@ -618,10 +1113,110 @@ private:
         std::set<std::string> seen;
         for (const auto& job : plan_.jobs) {
             if (seen.insert(job.repository).second) {
-                out.push_back({&job, faults::Target{job.repository, job.passwordFile}});
+                out.push_back(
+                    {&job, faults::Target{job.repository, job.passwordFile, job.paths.front(), victimFile(job)}});
             }
         }
         return out;
+    }
+
+    /// io-errors: a seeded, non-empty, covered file of the job's first path with a plain ASCII
+    /// name (debugfs reads it from a command line), chosen by the seed.
+    std::string victimFile(const DrillJob& job) const {
+        std::vector<std::string> files;
+        const auto& root = job.paths.front();
+        for (const auto& e : seed_) {
+            bool plain = std::all_of(e.path.begin(), e.path.end(),
+                                     [](char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+            if (e.kind == verify::SeedKind::File && !e.content.empty() && plain && e.path.rfind(root + "/", 0) == 0 &&
+                !verify::isExcluded(e.path, job.exclude)) {
+                files.push_back(e.path);
+            }
+        }
+        return files.empty() ? "" : files[drill_.seed % files.size()];
+    }
+
+    std::string activeState(const std::string& unit) {
+        auto active = sh("systemctl is-active " + shellQuote(unit)).out;
+        while (!active.empty() && active.back() == '\n') {
+            active.pop_back();
+        }
+        return active;
+    }
+
+    std::string jobUnits() const {
+        std::string units;
+        for (const auto& job : plan_.jobs) {
+            units += " " + shellQuote(job.unit);
+        }
+        return units;
+    }
+
+    /// After `systemctl start --no-block`: until every job unit has ended (ExecStopPost included).
+    void waitForJobs() {
+        std::string cmd = "for i in $(seq 2400); do busy=0; for u in" + jobUnits() +
+                          "; do case $(systemctl show -p ActiveState --value \"$u\") in inactive|failed) ;; *) "
+                          "busy=1 ;; esac; done; [ $busy = 0 ] && exit 0; sleep 0.25; done; exit 1";
+        if (!sh(cmd).succeeded()) {
+            throw util::SystemError("the backup jobs did not end within 10 minutes of the fault");
+        }
+    }
+
+    /// The run of the jobs with the fault acting on it: a plain run for faults put in place
+    /// beforehand; for kill-mid-backup and power-loss the jobs start without waiting, and the
+    /// fault hits restic once it holds its lock and has written a pack.
+    void runFaultedJobs(const model::Fault& fault, const std::string& repository) {
+        if (fault.kind != model::FaultKind::KillMidBackup && fault.kind != model::FaultKind::PowerLoss) {
+            auto started = sh("systemctl start" + jobUnits());
+            note("$ systemctl start" + jobUnits() + "\n  exit " + std::to_string(started.exitCode));
+            return;
+        }
+        bool kill = fault.kind == model::FaultKind::KillMidBackup;
+        if (!kill) {
+            // What was written before this backup has long reached the disk on a real machine
+            // (writeback runs every few seconds); the power cut is to hit this backup only.
+            must("sync");
+        }
+        must("systemctl start --no-block" + jobUnits());
+        auto r = sh(faults::resticWritingCommand(repository, kill, 300));
+        note(r.out);
+        if (!r.succeeded()) {
+            throw util::SystemError("fault " + std::string(scenario::toString(fault.kind)) +
+                                    " could not be injected: " + r.out);
+        }
+        if (kill) {
+            note("sent SIGKILL to restic");
+            waitForJobs();
+            return;
+        }
+        auto t0 = Clock::now();
+        guest_.powerCycle(std::chrono::seconds(drill_.bootTimeoutSeconds));
+        note("power cut (domain destroyed) and booted again from the same disks in " +
+             fmt(std::chrono::duration<double>(Clock::now() - t0).count()) + " s");
+        // The agent answers before the boot has finished: wait for it (enabled services started).
+        auto booted = sh("systemctl is-system-running --wait");
+        note("system state after the boot: " + booted.out);
+        // Boot-time state a real system recreates: the secrets under /run.
+        writeSecrets();
+        // The probes' logs count seconds since boot: the old boot's lines would mix with the new.
+        must("for f in /var/log/nixdrill-probe/*; do [ -e \"$f\" ] && : > \"$f\"; done; true");
+        for (const auto& unit : probes_) {
+            auto state = activeState(unit);
+            note("after the boot: " + unit + " " + state);
+        }
+    }
+
+    /// The snapshots of the repository with their times (clock-jump's retention check).
+    std::vector<verify::Snapshot> allSnapshots(const DrillJob& job) {
+        auto r = sh(resticEnv(job) + "restic snapshots --json");
+        if (!r.succeeded()) {
+            return {};
+        }
+        try {
+            return verify::parseSnapshots(r.out);
+        } catch (const util::InputError& e) {
+            throw util::SystemError(e.message());
+        }
     }
 
     /// A backup with a fault in place for its length: the jobs run, the fault is reverted, and
@@ -631,14 +1226,21 @@ private:
         struct Before {
             std::string lastSuccess;
             std::set<std::string> snapshots;
+            std::vector<verify::Snapshot> listed;
         };
         std::map<std::string, Before> before;
         std::map<std::string, std::string> fingerprints;
         for (const auto& job : plan_.jobs) {
-            before[job.name] = {metricValue(metricsText(job), "restic_backup_last_success_timestamp"),
-                                snapshotIds(job)};
-            manifests_[number][job.name] = manifestOf("/", job.paths).entries;
+            before[job.name] = {metricValue(metricsText(job), "restic_backup_last_success_timestamp"), snapshotIds(job),
+                                expect.retentionHolds ? allSnapshots(job) : std::vector<verify::Snapshot>{}};
             fingerprints[job.repository] = faults::repositoryFingerprint(guest_, job.repository, stepTimeout_);
+        }
+        // io-errors makes the data unreadable: its manifest is taken before (same bytes).
+        bool manifestAfterInjection = fault.kind != model::FaultKind::IoErrors;
+        if (!manifestAfterInjection) {
+            for (const auto& job : plan_.jobs) {
+                manifests_[number][job.name] = manifestOf("/", job.paths).entries;
+            }
         }
         // Timestamps have one-second resolution: "advanced" must be distinguishable from "kept".
         sh("sleep 1");
@@ -646,17 +1248,19 @@ private:
         std::vector<faults::Injected> injected;
         auto other = randomSecret();
         redactor_.add(other);
-        for (const auto& [job, target] : faultTargets()) {
-            auto i = faults::inject(guest_, fault.kind, target, drill_.seed, other, stepTimeout_);
+        auto targets = faultTargets();
+        for (const auto& [job, target] : targets) {
+            auto i = faults::inject(guest_, fault, target, drill_.seed, other, stepTimeout_);
             note("injected " + std::string(scenario::toString(fault.kind)) + ": " + i.description);
             injected.push_back(std::move(i));
         }
-        std::string cmd = "systemctl start";
-        for (const auto& job : plan_.jobs) {
-            cmd += " " + shellQuote(job.unit);
+        if (manifestAfterInjection) {
+            // What this backup must contain: the data as the fault left it (disk-full grows it).
+            for (const auto& job : plan_.jobs) {
+                manifests_[number][job.name] = manifestOf("/", job.paths).entries;
+            }
         }
-        auto started = sh(cmd);
-        note("$ " + cmd + "\n  exit " + std::to_string(started.exitCode));
+        runFaultedJobs(fault, targets.front().second.repository);
         for (const auto& i : injected) {
             faults::revert(guest_, i, stepTimeout_);
         }
@@ -673,6 +1277,9 @@ private:
             auto show = parseShow(must("systemctl show -p Result -p ExecMainStatus " + shellQuote(job.unit)).out);
             note("job " + job.name + ": unit result " + show["Result"] + ", exit status " + show["ExecMainStatus"]);
             note(sh("journalctl --no-pager -n 15 -u " + shellQuote(job.unit)).out);
+            for (const auto& unit : job.systemdUnits) {
+                note(sh("journalctl --no-pager -n 6 -u " + shellQuote(unit)).out);
+            }
             auto metrics = metricsText(job);
             if ((expect.category || expect.status || expect.lastSuccess) && metrics.empty()) {
                 failures.push_back("job " + job.name + " wrote no metrics file (expected outcomes name metrics)");
@@ -708,20 +1315,29 @@ private:
             }
             if (expect.unitsRunning) {
                 for (const auto& unit : job.systemdUnits) {
-                    auto active = sh("systemctl is-active " + shellQuote(unit)).out;
-                    while (!active.empty() && active.back() == '\n') {
-                        active.pop_back();
-                    }
+                    auto active = activeState(unit);
                     compare(prefix + "unit " + unit + " running", *expect.unitsRunning ? "yes" : "no",
                             active == "active" ? "yes" : "no (" + active + ")");
                 }
             }
+            if (expect.retentionHolds) {
+                checkRetention(job, before[job.name].listed, compare);
+            }
         }
-        if (expect.repositoryUnchanged) {
-            for (const auto& [repo, print] : fingerprints) {
+        std::set<std::string> repositories;
+        for (const auto& job : plan_.jobs) {
+            repositories.insert(job.repository);
+        }
+        for (const auto& repo : repositories) {
+            if (expect.repositoryUnchanged) {
                 auto now = faults::repositoryFingerprint(guest_, repo, stepTimeout_);
                 compare("repository " + repo + " unchanged", *expect.repositoryUnchanged ? "yes" : "no",
-                        now == print ? "yes" : "no");
+                        now == fingerprints[repo] ? "yes" : "no");
+            }
+            if (expect.lockLeft) {
+                auto locks = faults::lockCount(guest_, repo, stepTimeout_);
+                note("repository " + repo + ": " + std::to_string(locks) + " lock file(s)");
+                compare("repository " + repo + " lock left", *expect.lockLeft ? "yes" : "no", locks > 0 ? "yes" : "no");
             }
         }
         if (!failures.empty()) {
@@ -734,13 +1350,61 @@ private:
         }
     }
 
+    /// The repository's snapshots after the run against the harness's own model of the job's
+    /// forget policy over every snapshot that existed (before the run, and made by it).
+    template <typename Compare>
+    void checkRetention(const DrillJob& job, const std::vector<verify::Snapshot>& listedBefore, Compare&& compare) {
+        verify::RetentionPolicy policy;
+        try {
+            policy = verify::parseRetention(job.forgetArgs);
+        } catch (const util::InputError& e) {
+            throw util::InputError("job " + job.name + ": " + e.message());
+        }
+        auto after = allSnapshots(job);
+        std::map<std::string, verify::Snapshot> all;
+        for (const auto& snap : listedBefore) {
+            all[snap.id] = snap;
+        }
+        for (const auto& snap : after) {
+            all[snap.id] = snap;
+        }
+        std::vector<verify::Snapshot> candidates;
+        for (const auto& [id, snap] : all) {
+            candidates.push_back(snap);
+        }
+        auto expected = verify::retainedSnapshots(candidates, policy);
+        std::set<std::string> actual;
+        for (const auto& snap : after) {
+            actual.insert(snap.id);
+        }
+        auto describe = [&](const std::set<std::string>& ids) {
+            std::string out;
+            for (const auto& snap : candidates) {
+                if (ids.contains(snap.id)) {
+                    out += (out.empty() ? "" : ", ") + snap.id.substr(0, 8) + " (" + snap.time.substr(0, 19) + ")";
+                }
+            }
+            return "{" + out + "}";
+        };
+        std::string policyText;
+        for (const auto& a : job.forgetArgs) {
+            policyText += (policyText.empty() ? "" : " ") + a;
+        }
+        note("job " + job.name + ": " + std::to_string(candidates.size()) + " snapshot(s) existed; policy " +
+             policyText + "; model keeps " + describe(expected) + "; repository has " + describe(actual));
+        compare("job " + job.name + ": retention holds (" + policyText + ")", "yes",
+                expected == actual
+                    ? std::string("yes")
+                    : "no: the model keeps " + describe(expected) + ", the repository has " + describe(actual));
+    }
+
     /// A fault injected between steps (repository corruption), then the declared detection:
     /// restic check --read-data fails, restoring the latest snapshot fails.
     void injectFault(const model::Fault& fault, unsigned backups) {
         const auto& expect = fault.expect;
         std::vector<std::string> failures;
         for (const auto& [job, target] : faultTargets()) {
-            auto i = faults::inject(guest_, fault.kind, target, drill_.seed, "", stepTimeout_);
+            auto i = faults::inject(guest_, fault, target, drill_.seed, "", stepTimeout_);
             note("injected " + std::string(scenario::toString(fault.kind)) + ": " + i.description);
             auto prefix = "repository " + job->repository + ": ";
             if (expect.checkDetects) {
@@ -851,7 +1515,7 @@ private:
                 options_.afterRestore(guest_, target);
             }
             auto expected = verify::withoutExcluded(manifests_[number][job.name], job.exclude);
-            auto actual = manifestOf(target, job.paths);
+            auto actual = manifestOf(target, dataPaths(job));
             auto differences = verify::compareManifests(expected, actual.entries);
             note("job " + job.name + ": " + std::to_string(expected.size()) + " entries expected, " +
                  std::to_string(actual.entries.size()) + " restored, " + std::to_string(differences.size()) +
@@ -957,7 +1621,9 @@ private:
     const DrillPlan& plan_;
     guest::Guest& guest_;
     const DrillOptions& options_;
-    std::chrono::milliseconds stepTimeout_;
+    std::chrono::milliseconds stepTimeout_; ///< the drill's step timeout, cut to the deadline at each step
+    std::chrono::milliseconds configuredStepTimeout_;
+    bool deadlinePassed_ = false;
     util::Redactor redactor_;
     std::string evidence_;
     std::vector<CaseResult> cases_;
@@ -965,6 +1631,10 @@ private:
     std::vector<verify::SeedEntry> seed_;
     std::map<unsigned, std::map<std::string, verify::Manifest>> manifests_; // backup -> job -> manifest
     std::map<unsigned, std::map<std::string, std::string>> snapshots_;      // backup -> job -> id
+    std::map<std::string, std::string> secrets_;                            // guest path -> content
+    std::map<std::string, unsigned> pgSeedRows_;                            // database -> seeded rows
+    // backup -> database -> rows committed when the jobs started / ended (the dump point's window)
+    std::map<unsigned, std::map<std::string, std::pair<unsigned long, unsigned long>>> pgBounds_;
 };
 
 } // namespace
@@ -998,14 +1668,26 @@ DrillPlan planFromEvaluation(const json& value) {
         job.passwordFile = stringOr(j, "passwordFile");
         job.environmentFile = stringOr(j, "environmentFile");
         job.metricsFile = stringOr(j, "metricsFile");
+        job.forgetArgs = stringList(j.value("pruneArgs", json::array()), p + "/pruneArgs");
+        if (j.contains("postgres") && j["postgres"].is_object()) {
+            const auto& pg = j["postgres"];
+            job.pgDatabases = stringList(pg.value("databases", json::array()), p + "/postgres/databases");
+            job.pgUser = stringOr(pg, "user", "postgres");
+            job.pgDumpDir = stringOr(pg, "dumpDir");
+        }
+        job.restoreFile = stringOr(j, "restoreFile");
         if (job.paths.empty() || job.repository.empty() || job.passwordFile.empty()) {
             throw util::InputError(p + ": a drillable job has paths, a repository and a passwordFile");
         }
-        if (job.repository.find(':') != std::string::npos) {
+        if (job.repository.find(':') != std::string::npos || job.repository.empty() || job.repository[0] != '/') {
+            // s3:, sftp:, rest:, b2:, rclone:... would make the drill write to a real repository
+            // outside the guest's own disks; only the read-only `nixdrill drill` opens those.
+            auto repoName = stringOr(j, "repositoryName", "<name>");
             throw util::InputError(p +
-                                   "/repository: a drill only writes to a repository inside its own guest "
-                                   "(a local path), not \"" +
-                                   job.repository + "\"");
+                                   "/repository: a drill only writes to a repository on its guest's own disks (an "
+                                   "absolute local path), not \"" +
+                                   job.repository + "\" (option modules.backup.restic.repositories." + repoName +
+                                   ".url; drill a production repository read-only with `nixdrill drill`)");
         }
         plan.jobs.push_back(std::move(job));
     }

@@ -5,9 +5,11 @@
 #include "model/result.hpp"
 #include "model/scenario.hpp"
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +26,14 @@ struct DrillJob {
     std::vector<std::string> systemdUnits; ///< stopped during the backup
     std::string repository;
     std::string passwordFile;
-    std::string environmentFile; ///< "" when none
-    std::string metricsFile;     ///< "" when metrics are off
+    std::string environmentFile;         ///< "" when none
+    std::string metricsFile;             ///< "" when metrics are off
+    std::vector<std::string> forgetArgs; ///< the --keep-* arguments of its forget --prune (pruneArgs)
+    /// backup.postgres: databases dumped by the job's prepare step (empty: none).
+    std::vector<std::string> pgDatabases;
+    std::string pgUser;      ///< OS user the PostgreSQL tools run as
+    std::string pgDumpDir;   ///< the staging dir of the dumps (one of `paths`; not seeded)
+    std::string restoreFile; ///< the rendered restore-<job>.sh ("" when the job has none)
 };
 
 /// What the evaluation rendered for a drill: the jobs in order and the files to install.
@@ -46,6 +54,12 @@ struct DrillOptions {
     /// A seam for tests that must prove a check can fail: runs after each restore, before its
     /// manifest is compared, with the restored root ("/" for in-place restores).
     std::function<void(guest::Guest&, const std::string& restoredRoot)> afterRestore;
+    /// The drill must end by then (the run's --deadline, the scenario's /drill/timeouts/drill):
+    /// every step's guest commands are cut to it; when it passes, the current step is Broken with
+    /// what it was waiting for and the remaining steps are Skipped. nullopt: no deadline.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    /// How messages name the deadline, e.g. "the run deadline (--deadline 600 s)".
+    std::string deadlineWhat = "the deadline";
     /// Host tools (promtool) are looked up on PATH.
     std::string promtool = "promtool";
 };

@@ -1,11 +1,72 @@
-///@file The `run` use case.
+///@file The `run` use case: batched evaluation, then the drills, several at once within a budget.
 #include "engine/drill_suite.hpp"
 
 #include "util/error.hpp"
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 namespace nixdrill::engine {
+
+namespace {
+
+std::string seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", s);
+    return buf;
+}
+
+/// One drill to run, and what it produced.
+struct DrillTask {
+    std::size_t index = 0; ///< the scenario's position: results keep this order
+    const model::Scenario* scenario = nullptr;
+    std::uint64_t memoryMiB = 0;
+    model::SuiteResult suite;
+    std::map<std::string, std::string> profile;
+};
+
+/// Adds the time of each step kind ("drill:backup" -> backup) to the profile.
+void profileCases(const std::vector<model::CaseResult>& cases, std::map<std::string, std::string>& profile,
+                  double bootSeconds) {
+    std::map<std::string, double> phases;
+    double total = 0;
+    for (const auto& c : cases) {
+        auto phase = c.kind.rfind("drill:", 0) == 0 ? c.kind.substr(6) : c.kind;
+        double d = c.durationSeconds;
+        if (phase == "provision" && bootSeconds > 0 && bootSeconds <= d) {
+            d -= bootSeconds; // boot has its own line
+        }
+        phases[phase] += d;
+        total += c.durationSeconds;
+    }
+    for (const auto& [phase, d] : phases) {
+        profile["step." + phase] = seconds(d);
+    }
+    profile["steps"] = seconds(total);
+}
+
+} // namespace
+
+MachineBudget machineBudget() {
+    MachineBudget budget;
+    budget.jobs = std::max(1u, std::thread::hardware_concurrency());
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    std::uint64_t kib = 0;
+    std::string unit;
+    while (in >> key >> kib >> unit) {
+        if (key == "MemAvailable:") {
+            budget.memoryMiB = std::max<std::uint64_t>(512, kib / 1024 * 8 / 10);
+            break;
+        }
+    }
+    return budget;
+}
 
 model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval::NixEvaluator& evaluator,
                               GuestProvider& provider, const RunOptions& options) {
@@ -14,21 +75,45 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
     auto run = runEval(loaded, evaluator, options.eval, &outcomes);
     run.command = "run";
 
-    bool anyDrill = false;
+    // Callbacks and the provider are used from several drill threads: one at a time.
+    std::mutex callbackMutex;
+    std::mutex providerMutex;
+    auto onCase = [&](const model::CaseResult& c) {
+        if (options.onCase) {
+            std::lock_guard lock(callbackMutex);
+            options.onCase(c);
+        }
+    };
+    auto progress = [&](const std::string& line) {
+        if (options.onProgress) {
+            std::lock_guard lock(callbackMutex);
+            options.onProgress(line);
+        }
+    };
+
+    std::vector<DrillTask> tasks;
     for (std::size_t i = 0; i < loaded.scenarios.size(); ++i) {
         const auto& s = loaded.scenarios[i];
         if (!s.drill) {
             continue;
         }
-        anyDrill = true;
-        model::SuiteResult suite;
-        suite.name = "drill." + s.name;
-        suite.file = s.file;
-        suite.timestamp = run.startedAt;
+        DrillTask task;
+        task.index = i;
+        task.scenario = &s;
+        task.memoryMiB = s.drill->memoryMiB + guestOverheadMiB;
+        task.suite.name = "drill." + s.name;
+        task.suite.file = s.file;
+        task.suite.timestamp = run.startedAt;
+        tasks.push_back(std::move(task));
+    }
+
+    auto runTask = [&](DrillTask& task) {
+        const auto& s = *task.scenario;
+        auto& suite = task.suite;
         auto add = [&](model::CaseResult c, bool notify = true) {
             suite.durationSeconds += c.durationSeconds;
-            if (notify && options.onCase) {
-                options.onCase(c);
+            if (notify) {
+                onCase(c);
             }
             suite.cases.push_back(std::move(c));
         };
@@ -38,39 +123,126 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
             c.scenario = s.name;
             c.classname = s.name;
             c.kind = "drill:provision";
-            c.outcome = i < outcomes.size() && outcomes[i].status == nixeval::EvalStatus::Ok ? model::Outcome::Broken
-                                                                                             : model::Outcome::Skipped;
+            c.outcome = task.index < outcomes.size() && outcomes[task.index].status == nixeval::EvalStatus::Ok
+                            ? model::Outcome::Broken
+                            : model::Outcome::Skipped;
             c.message = message;
             return c;
         };
-
-        if (i >= outcomes.size() || outcomes[i].status != nixeval::EvalStatus::Ok) {
+        if (task.index >= outcomes.size() || outcomes[task.index].status != nixeval::EvalStatus::Ok) {
             add(brokenCase("not drilled: the scenario did not evaluate (see its eval case)"));
-        } else {
-            try {
-                auto plan = planFromEvaluation(outcomes[i].value);
-                if (options.onProgress) {
-                    options.onProgress("drill " + s.name + ": " + std::to_string(plan.jobs.size()) + " job(s), " +
-                                       std::to_string(s.drill->steps.size()) + " step(s)");
-                }
-                auto guest = provider.create(s);
-                DrillOptions drillOptions;
-                drillOptions.onCase = options.onCase; // progress as each step ends
-                drillOptions.consoleTail = [&] { return provider.consoleTail(*guest); };
-                for (auto& c : runDrill(s, plan, *guest, drillOptions)) {
-                    add(std::move(c), false);
-                }
-                guest->destroy();
-            } catch (const util::Error& e) {
-                add(brokenCase("cannot drill: " + e.describe()));
-            }
+            return;
         }
-        run.suites.push_back(std::move(suite));
+        auto wallStart = std::chrono::steady_clock::now();
+        if (options.deadline && wallStart >= *options.deadline) {
+            add(brokenCase("not drilled: " + options.deadlineWhat + " passed before this drill started"));
+            return;
+        }
+        try {
+            auto plan = planFromEvaluation(outcomes[task.index].value);
+            progress("drill " + s.name + ": " + std::to_string(plan.jobs.size()) + " job(s), " +
+                     std::to_string(s.drill->steps.size()) + " step(s)");
+            std::unique_ptr<guest::Guest> guest;
+            {
+                std::lock_guard lock(providerMutex);
+                guest = provider.create(s);
+            }
+            DrillOptions drillOptions;
+            drillOptions.onCase = onCase; // progress as each step ends
+            drillOptions.deadline = options.deadline;
+            drillOptions.deadlineWhat = options.deadlineWhat;
+            if (s.drill->drillTimeoutSeconds != 0) {
+                // The scenario's own limit, from when its drill starts, when it comes first.
+                auto own = wallStart + std::chrono::seconds(s.drill->drillTimeoutSeconds);
+                if (!options.deadline || own < *options.deadline) {
+                    drillOptions.deadline = own;
+                    drillOptions.deadlineWhat = "the drill's deadline (/drill/timeouts/drill " +
+                                                std::to_string(s.drill->drillTimeoutSeconds) + " s)";
+                }
+            }
+            drillOptions.consoleTail = [&] {
+                std::lock_guard lock(providerMutex);
+                return provider.consoleTail(*guest);
+            };
+            auto cases = runDrill(s, plan, *guest, drillOptions);
+            std::map<std::string, std::string> facts;
+            {
+                std::lock_guard lock(providerMutex);
+                facts = provider.guestFacts(*guest);
+            }
+            guest->destroy();
+            double boot = 0;
+            if (auto it = facts.find("boot"); it != facts.end()) {
+                boot = std::strtod(it->second.c_str(), nullptr);
+            }
+            task.profile = facts;
+            profileCases(cases, task.profile, boot);
+            for (auto& c : cases) {
+                add(std::move(c), false);
+            }
+        } catch (const util::Error& e) {
+            add(brokenCase("cannot drill: " + e.describe()));
+        } catch (const std::exception& e) {
+            add(brokenCase(std::string("cannot drill: internal error: ") + e.what()));
+        }
+        task.profile["wall"] =
+            seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count());
+    };
+
+    // Admission in scenario order: a drill starts when a job is free and its memory fits in
+    // what the running ones leave (or nothing runs: an oversized drill runs alone).
+    unsigned jobs = std::max(1u, options.jobs);
+    std::mutex mutex;
+    std::condition_variable changed;
+    unsigned running = 0;
+    std::uint64_t memoryInUse = 0;
+    std::vector<std::thread> threads;
+    auto drillsStart = std::chrono::steady_clock::now();
+    for (auto& task : tasks) {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] {
+            bool fits = options.memoryBudgetMiB == 0 || memoryInUse + task.memoryMiB <= options.memoryBudgetMiB;
+            return running == 0 || (running < jobs && fits);
+        });
+        ++running;
+        memoryInUse += task.memoryMiB;
+        if (jobs == 1) {
+            // Serial: no thread, so a plain run behaves exactly as it always did.
+            lock.unlock();
+            runTask(task);
+            lock.lock();
+            --running;
+            memoryInUse -= task.memoryMiB;
+            continue;
+        }
+        threads.emplace_back([&, t = &task] {
+            runTask(*t);
+            std::lock_guard done(mutex);
+            --running;
+            memoryInUse -= t->memoryMiB;
+            changed.notify_all();
+        });
     }
-    if (anyDrill) {
+    for (auto& t : threads) {
+        t.join();
+    }
+    double drillsWall = std::chrono::duration<double>(std::chrono::steady_clock::now() - drillsStart).count();
+
+    for (auto& task : tasks) {
+        for (const auto& [k, v] : task.profile) {
+            run.properties["profile." + task.scenario->name + "." + k] = v;
+        }
+        run.suites.push_back(std::move(task.suite));
+    }
+    if (!tasks.empty()) {
+        std::lock_guard lock(providerMutex);
         for (const auto& [k, v] : provider.properties()) {
             run.properties[k] = v;
         }
+        run.properties["drills.jobs"] = std::to_string(jobs);
+        run.properties["drills.memoryBudgetMiB"] =
+            options.memoryBudgetMiB == 0 ? "unlimited" : std::to_string(options.memoryBudgetMiB);
+        run.properties["drills.wall"] = seconds(drillsWall);
     }
     run.durationSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return run;

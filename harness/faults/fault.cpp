@@ -26,10 +26,10 @@ std::string trimmed(std::string s) {
 
 } // namespace
 
-Injected inject(guest::Guest& guest, model::FaultKind kind, const Target& target, std::uint64_t seed,
+Injected inject(guest::Guest& guest, const model::Fault& fault, const Target& target, std::uint64_t seed,
                 const std::string& otherSecret, std::chrono::milliseconds timeout) {
     const auto repo = shellQuote(target.repository);
-    switch (kind) {
+    switch (fault.kind) {
     case model::FaultKind::WrongPassword: {
         // The real secret is kept beside the file and put back after the run.
         auto pw = shellQuote(target.passwordFile);
@@ -88,6 +88,92 @@ Injected inject(guest::Guest& guest, model::FaultKind kind, const Target& target
         must(guest, "rm -f -- " + shellQuote(victim), timeout);
         return {"deleted index file " + victim + " (" + std::to_string(files.size()) + " there)", ""};
     }
+    case model::FaultKind::KillMidBackup:
+    case model::FaultKind::PowerLoss: {
+        // The fault hits restic while it writes packs (resticWritingCommand): 8 MiB of new,
+        // incompressible data make the backup write two of them (restic packs are >= 4 MiB),
+        // where unchanged data would be deduplicated and nothing written until the snapshot.
+        auto file = target.dataPath + "/nixdrill-fault-growth.bin";
+        must(guest, "head -c 8388608 /dev/urandom > " + shellQuote(file), timeout);
+        return {"8 MiB of new data in " + file + "; the fault acts on the running job", ""};
+    }
+    case model::FaultKind::DiskFull: {
+        // The data grows by 2 MiB of random (incompressible) bytes, and the repository's own
+        // small file system is filled up to 64 KiB: enough for restic's lock, not for the packs.
+        const auto filler = shellQuote(target.repository + "/.nixdrill-fault-filler");
+        auto r = must(guest,
+                      "set -e; mountpoint -q " + repo + " || { echo 'repository " + target.repository +
+                          " is not on its own file system (drill.repositoryDiskMiB)' >&2; exit 1; }\n"
+                          "head -c 2097152 /dev/urandom > " +
+                          shellQuote(target.dataPath + "/nixdrill-fault-growth.bin") +
+                          "\navail=$(df --output=avail -B1 " + repo +
+                          " | tail -n1 | tr -d ' ')\n"
+                          "if [ \"$avail\" -gt 65536 ]; then fallocate -l $((avail - 65536)) " +
+                          filler + "; fi\nsync\ndf --output=avail -B1 " + repo + " | tail -n1 | tr -d ' '",
+                      timeout);
+        return {"repository file system " + target.repository + " filled up (" + trimmed(r.out) +
+                    " bytes left); 2 MiB of new data under " + target.dataPath,
+                "rm -f " + filler};
+    }
+    case model::FaultKind::UnitRefusesToStop:
+        must(guest, "mkdir -p /run/nixdrill-fault && touch " + std::string(unitStopMarker), timeout);
+        return {"created " + std::string(unitStopMarker) + ": the service units' ExecStop hangs (TimeoutStopSec=" +
+                    std::to_string(probeStopTimeoutSeconds) + "s)",
+                "rm -f " + std::string(unitStopMarker)};
+    case model::FaultKind::ClockJump: {
+        auto r =
+            must(guest, "date -u -s @$(( $(date +%s) + " + std::to_string(fault.days) + " * 86400 )) +%FT%TZ", timeout);
+        return {"guest clock jumped " + std::to_string(fault.days) + " days forward: now " + trimmed(r.out), ""};
+    }
+    case model::FaultKind::IoErrors: {
+        // A copy of the data on an ext4 image behind device-mapper, mounted read-only over the
+        // data path, with the victim file's blocks mapped to the `error` target: reading it fails
+        // with EIO, everything else (metadata, other files) reads fine.
+        if (target.victimFile.rfind(target.dataPath + "/", 0) != 0) {
+            throw guest::CommandFailed("fault io-errors: victim '" + target.victimFile + "' is not under " +
+                                       target.dataPath);
+        }
+        auto rel = target.victimFile.substr(target.dataPath.size());
+        const auto data = shellQuote(target.dataPath);
+        std::string script =
+            "set -eu\n"
+            "d=/var/lib/nixdrill-fault/io; mkdir -p $d/mnt\n"
+            "modprobe dm_mod 2>/dev/null || true; modprobe loop 2>/dev/null || true\n"
+            "kb=$(du -sk " +
+            data +
+            " | cut -f1)\n"
+            "truncate -s $((kb / 1024 + 32))M $d/disk.img\n"
+            "mkfs.ext4 -q -F -b 4096 -m 0 $d/disk.img\n"
+            "loop=$(losetup -f --show $d/disk.img); echo \"$loop\" > $d/loop\n"
+            "mount \"$loop\" $d/mnt; cp -a " +
+            data +
+            "/. $d/mnt/; umount $d/mnt\n"
+            "blocks=$(debugfs -R " +
+            shellQuote("blocks \"" + rel + "\"") +
+            " \"$loop\" 2>/dev/null | tr -s ' ' '\\n' | grep -E '^[0-9]+$' | sort -n)\n"
+            "[ -n \"$blocks\" ] || { echo 'no data blocks found for the victim file' >&2; exit 1; }\n"
+            "total=$(blockdev --getsz \"$loop\")\n"
+            // The victim's 4 KiB blocks (8 sectors each) merged into runs of `error`, linear around them.
+            "echo \"$blocks\" | awk -v total=\"$total\" -v dev=\"$loop\" '\n"
+            "  { s = $1 * 8; if (n > 0 && s == e[n]) { e[n] = s + 8 } else { n++; b[n] = s; e[n] = s + 8 } }\n"
+            "  END { pos = 0\n"
+            "        for (i = 1; i <= n; i++) { if (b[i] > pos) print pos, b[i] - pos, \"linear\", dev, pos\n"
+            "                                   print b[i], e[i] - b[i], \"error\"; pos = e[i] }\n"
+            "        if (pos < total) print pos, total - pos, \"linear\", dev, pos }' > $d/table\n"
+            "dmsetup create --noudevsync nixdrill-io < $d/table\n"
+            "dmsetup mknodes nixdrill-io\n"
+            "mount -o ro /dev/mapper/nixdrill-io " +
+            data +
+            "\n"
+            "echo 3 > /proc/sys/vm/drop_caches\n"
+            "grep -c error $d/table";
+        auto r = must(guest, script, timeout);
+        return {"reads of " + target.victimFile + " fail with EIO (" + trimmed(r.out) +
+                    " device-mapper error segment(s) over its blocks; the data path is a read-only copy)",
+                "umount " + data +
+                    " && dmsetup remove nixdrill-io && losetup -d \"$(cat /var/lib/nixdrill-fault/io/loop)\" && "
+                    "rm -rf /var/lib/nixdrill-fault/io"};
+    }
     }
     throw guest::CommandFailed("unknown fault kind");
 }
@@ -103,6 +189,39 @@ std::string repositoryFingerprint(guest::Guest& guest, const std::string& reposi
     auto r = guest.exec("cd " + shellQuote(repository) + " && find . -type f -printf '%P %s %T@\\n' | sort | md5sum",
                         timeout);
     return r.succeeded() ? trimmed(r.out) : "(unreadable: exit " + std::to_string(r.exitCode) + ")";
+}
+
+std::string resticWritingCommand(const std::string& repository, bool kill, unsigned timeoutSeconds) {
+    const auto repo = shellQuote(repository);
+    return "i=0; while [ $i -lt " + std::to_string(timeoutSeconds * 20) +
+           " ]; do\n"
+           "  pid=$(pgrep -o -f '^restic backup' || true)\n"
+           "  lock=$(find " +
+           repo +
+           "/locks -type f 2>/dev/null | head -n1)\n"
+           "  if [ -n \"$pid\" ] && [ -n \"$lock\" ]; then\n"
+           "    packs=$(find " +
+           repo +
+           "/data -type f -newer \"$lock\" 2>/dev/null | wc -l)\n"
+           "    if [ \"$packs\" -gt 0 ]; then\n" +
+           (kill ? "      kill -KILL \"$pid\"\n" : "") +
+           "      echo \"restic backup (pid $pid) held lock ${lock##*/} and had written $packs pack file(s) after "
+           "$((i / 20)) s\"; exit 0\n"
+           "    fi\n"
+           "  fi\n"
+           "  i=$((i + 1)); sleep 0.05\n"
+           "done\n"
+           "echo 'no restic backup held a lock in " +
+           repository + " and wrote a pack within " + std::to_string(timeoutSeconds) + " s'; exit 1";
+}
+
+int lockCount(guest::Guest& guest, const std::string& repository, std::chrono::milliseconds timeout) {
+    auto r = guest.exec("find " + shellQuote(repository + "/locks") + " -type f | wc -l", timeout);
+    try {
+        return r.succeeded() ? std::stoi(trimmed(r.out)) : -1;
+    } catch (const std::exception&) {
+        return -1;
+    }
 }
 
 } // namespace nixdrill::faults

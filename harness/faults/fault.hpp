@@ -14,10 +14,18 @@ namespace nixdrill::faults {
 /// fault (`test ! -e /run/nixdrill-fault/pre-backup-hook-fails`) fails.
 inline constexpr const char* preBackupMarker = "/run/nixdrill-fault/pre-backup-hook-fails";
 
-/// What a fault acts on: one repository and its password file, inside the guest.
+/// While this file exists, the drill's probe service units hang in ExecStop (unit-refuses-to-stop);
+/// their TimeoutStopSec (probeStopTimeoutSeconds) ends the stop.
+inline constexpr const char* unitStopMarker = "/run/nixdrill-fault/unit-refuses-to-stop";
+inline constexpr unsigned probeStopTimeoutSeconds = 10;
+
+/// What a fault acts on, inside the guest: one repository and its password file, and the data
+/// of the first job that writes to it.
 struct Target {
     std::string repository;
     std::string passwordFile;
+    std::string dataPath;   ///< the job's first backed-up path (repository-disk-full grows it; io-errors)
+    std::string victimFile; ///< io-errors: a non-empty file under dataPath whose reads fail
 };
 
 /// A fault in place: what was done (evidence, no secrets) and how to undo it.
@@ -26,12 +34,23 @@ struct Injected {
     std::string revertCommand; ///< "" when the fault stays (repository corruption)
 };
 
-/// Injects `kind` into `target`; which file and which byte are chosen from `seed`, so a drill
+/// Injects `fault` into `target`; which file and which byte are chosen from `seed`, so a drill
 /// is repeatable. Wrong password: the file gets `otherSecret` (the caller redacts it).
+/// kill-mid-backup and power-loss inject nothing here: they act on a running job
+/// (resticWritingCommand, Guest::powerCycle), which the drill engine orchestrates.
 /// @throws guest::CommandFailed when the guest cannot be changed (e.g. no pack file to flip),
 ///         and whatever Guest::exec throws.
-Injected inject(guest::Guest& guest, model::FaultKind kind, const Target& target, std::uint64_t seed,
+Injected inject(guest::Guest& guest, const model::Fault& fault, const Target& target, std::uint64_t seed,
                 const std::string& otherSecret, std::chrono::milliseconds timeout);
+
+/// A guest shell command that waits (up to `timeoutSeconds`) until a `restic backup` holds its
+/// lock in `repository` and has written at least one pack file since taking it, then, when
+/// `kill`, SIGKILLs it. It prints what it saw and exits 0; 1 when no backup got that far.
+std::string resticWritingCommand(const std::string& repository, bool kill, unsigned timeoutSeconds);
+
+/// The number of lock files in the repository ("-1" when unreadable).
+/// @throws whatever Guest::exec throws.
+int lockCount(guest::Guest& guest, const std::string& repository, std::chrono::milliseconds timeout);
 
 /// Undoes a fault injected for one backup.
 /// @throws guest::CommandFailed when the revert command fails, and whatever Guest::exec throws.

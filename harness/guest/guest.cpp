@@ -17,6 +17,10 @@ std::string shellQuote(std::string_view word) {
     return quoted + "'";
 }
 
+void Guest::powerCycle(std::chrono::milliseconds) {
+    throw GuestBroken("guest " + name() + " cannot be power-cycled");
+}
+
 ExecResult Guest::succeed(std::string_view command, std::chrono::milliseconds timeout) {
     auto result = exec(command, timeout);
     if (!result.succeeded()) {

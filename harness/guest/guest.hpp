@@ -28,12 +28,21 @@ public:
     /// The domain runs and its agent answers a ping.
     virtual bool isUp() = 0;
 
+    /// The guest's own system already has the backup jobs' units and scripts (a NixOS guest
+    /// built from the scenario): the drill uses them instead of installing rendered files.
+    virtual bool providesBackupUnits() const { return false; }
+
     /// Asks the guest to power off and waits; destroys it when it does not stop in time.
     /// @throws WaitTimedOut when it had to be destroyed, vm::LibvirtError
     virtual void shutdown(std::chrono::milliseconds timeout) = 0;
 
     /// Hard power-off; never throws (a drill's cleanup must go on).
     virtual void destroy() noexcept = 0;
+
+    /// A power cut: the machine stops at once (the disks keep only what reached them) and
+    /// boots again from the same disks; returns once its agent answers.
+    /// @throws GuestBroken when this guest cannot be power-cycled or does not come back.
+    virtual void powerCycle(std::chrono::milliseconds bootTimeout);
 
     /// Runs `/bin/sh -c command` (with `input` on its stdin) and returns whatever it did.
     /// @throws util::TimeoutError, GuestBroken, vm::LibvirtError

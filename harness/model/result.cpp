@@ -32,6 +32,7 @@ Counts countCases(const std::vector<CaseResult>& cases) noexcept {
         switch (cr.outcome) {
         case Outcome::Passed:
             ++c.passed;
+            c.flaky += cr.flaky();
             break;
         case Outcome::Failed:
             ++c.failed;
@@ -55,6 +56,7 @@ Counts RunResult::counts() const noexcept {
         total.failed += c.failed;
         total.broken += c.broken;
         total.skipped += c.skipped;
+        total.flaky += c.flaky;
     }
     return total;
 }

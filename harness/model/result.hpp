@@ -32,6 +32,16 @@ struct Mismatch {
     bool operator==(const Mismatch&) const = default;
 };
 
+/// An attempt of a case that did not pass and was retried (the scenario allowed retries).
+struct Attempt {
+    Outcome outcome = Outcome::Failed; ///< Failed or Broken
+    double durationSeconds = 0;
+    std::string message; ///< its one-line reason (secrets redacted)
+    std::string output;  ///< its evidence (secrets redacted)
+
+    bool operator==(const Attempt&) const = default;
+};
+
 struct CaseResult {
     std::string name;      ///< the test case (scenario name, or a step of a drill)
     std::string classname; ///< the owner of the case (scenario group or scenario)
@@ -42,6 +52,12 @@ struct CaseResult {
     std::string message;              ///< one-line reason when not passed
     std::vector<Mismatch> mismatches; ///< structured diff for Failed cases
     std::string output;               ///< evidence (secrets redacted), shown as system-out
+    /// Earlier attempts that did not pass, in order; the case's own fields describe the last.
+    std::vector<Attempt> failedAttempts;
+
+    std::size_t attempts() const noexcept { return failedAttempts.size() + 1; }
+    /// Passed only after a retry: reported as flaky, never as a clean pass.
+    bool flaky() const noexcept { return outcome == Outcome::Passed && !failedAttempts.empty(); }
 };
 
 struct SuiteResult {
@@ -57,6 +73,7 @@ struct Counts {
     std::size_t failed = 0;
     std::size_t broken = 0;
     std::size_t skipped = 0;
+    std::size_t flaky = 0; ///< passed after a retry (also counted in `passed`)
     std::size_t total() const noexcept { return passed + failed + broken + skipped; }
 };
 

@@ -23,6 +23,10 @@ enum class StepAction {
     CheckMetrics,     ///< the jobs' .prom files exist, pass promtool and say the backup succeeded
     AdvanceClock,     ///< move the guest clock forward (daily backups on one afternoon)
     Inject,           ///< inject a fault between steps (repository corruption), see FaultKind
+    PgSeed,           ///< start PostgreSQL, create the jobs' databases with deterministic rows
+    PgDrop,           ///< drop the jobs' databases, as an incident would
+    PgRestore,        ///< run the rendered restore-<job>.sh, then check the rows against the dump point
+    PgDumpFails,      ///< the jobs run while pg_dump cannot connect: prepare_failed, units back, no snapshot
 };
 
 /// The faults of the catalogue (docs/drill-format.md, "Faults").
@@ -32,6 +36,12 @@ enum class FaultKind {
     PreBackupHookFails, ///< during a backup: a marker file the scenario's preBackup tests exists
     BitFlip,            ///< inject: one byte of the largest pack file flipped
     DeleteIndex,        ///< inject: one index file removed
+    KillMidBackup,      ///< during a backup: restic SIGKILLed while it holds its lock and writes
+    PowerLoss,          ///< during a backup: the domain is destroyed (power cut) and booted again
+    DiskFull,           ///< during a backup: the repository's small file system is filled up
+    UnitRefusesToStop,  ///< during a backup: a service unit's stop hangs past its TimeoutStopSec
+    ClockJump,          ///< during a backup: the guest clock jumps forward months before the job runs
+    IoErrors,           ///< during a backup: reads of one backed-up file fail with EIO (device-mapper)
 };
 
 /// What a fault must lead to; unset fields are not checked.
@@ -44,11 +54,16 @@ struct FaultExpect {
     std::optional<bool> repositoryUnchanged; ///< no file of the repository added, removed or changed
     std::optional<bool> checkDetects;        ///< restic check --read-data fails after the injection
     std::optional<bool> restoreFails;        ///< restoring the latest snapshot fails after the injection
+    std::optional<bool> lockLeft;            ///< a lock file is left in the repository after the run
+    /// The repository's snapshots after the run are exactly those the job's retention policy
+    /// keeps, computed by the harness (verify/retention), not by restic.
+    std::optional<bool> retentionHolds;
 };
 
 struct Fault {
     FaultKind kind = FaultKind::WrongPassword;
     FaultExpect expect;
+    unsigned days = 0; ///< ClockJump: how far forward
 };
 
 struct DrillStep {
@@ -59,8 +74,14 @@ struct DrillStep {
     bool inPlace = false;            ///< Restore: into the live paths instead of a scratch directory
     std::string readDataSubset = ""; ///< VerifyRepository: e.g. "25%" or "1/5"; empty = metadata only
     unsigned days = 1;               ///< AdvanceClock: how far
+    unsigned rows = 1000;            ///< PgSeed: rows generated per database
+    /// Backup: a writer inserts rows into every database of the jobs for the whole backup.
+    bool pgWriter = false;
     /// Backup: the fault injected during this backup; Inject: the fault injected.
     std::optional<Fault> fault;
+    /// How often the step may run again after a Failed or Broken attempt (0: never). Only for
+    /// steps that are safe to repeat; a pass after a retry is reported as flaky.
+    unsigned retries = 0;
 };
 
 /// Deterministic data put under each backed-up path of a service before the first backup.
@@ -73,14 +94,23 @@ struct SeedData {
 };
 
 struct Drill {
-    std::string guest = "debian"; ///< guest kind: "debian" (systemd, built from Debian packages)
+    /// guest kind: "debian" (systemd, built from Debian packages) or "nixos" (the scenario's NixOS
+    /// system, built by flake.nix)
+    std::string guest = "debian";
     std::uint64_t seed = 1;
     unsigned memoryMiB = 1024;
     unsigned vcpus = 1;
     std::map<std::string, SeedData> data; ///< by service; registered services not named get defaults
     std::vector<DrillStep> steps;
+    /// When non-zero, every repository lives on its own file system of this size (a loop
+    /// device in the guest), so that it can fill up without filling the guest's root.
+    unsigned repositoryDiskMiB = 0;
     unsigned bootTimeoutSeconds = 300;
     unsigned stepTimeoutSeconds = 900;
+    /// The whole drill's deadline from its start (0: only the run's); see docs/drill-format.md.
+    unsigned drillTimeoutSeconds = 0;
+    /// The guest gets a NIC on the isolated libvirt network (no route out); default: no NIC.
+    bool network = false;
 };
 
 struct Scenario {

@@ -68,11 +68,8 @@ ordered_json toJson(const model::RunResult& run) {
         j["properties"][k] = v;
     }
     auto counts = run.counts();
-    j["counts"] = {{"passed", counts.passed},
-                   {"failed", counts.failed},
-                   {"broken", counts.broken},
-                   {"skipped", counts.skipped},
-                   {"total", counts.total()}};
+    j["counts"] = {{"passed", counts.passed},   {"failed", counts.failed}, {"broken", counts.broken},
+                   {"skipped", counts.skipped}, {"flaky", counts.flaky},   {"total", counts.total()}};
     j["suites"] = ordered_json::array();
     for (const auto& s : run.suites) {
         ordered_json sj;
@@ -100,6 +97,22 @@ ordered_json toJson(const model::RunResult& run) {
             }
             if (!c.output.empty()) {
                 cj["output"] = c.output;
+            }
+            if (!c.failedAttempts.empty()) {
+                // Present only for retried cases, so a clean pass reads exactly as before.
+                cj["attempts"] = c.attempts();
+                cj["flaky"] = c.flaky();
+                cj["failedAttempts"] = ordered_json::array();
+                for (const auto& a : c.failedAttempts) {
+                    ordered_json aj;
+                    aj["outcome"] = std::string(model::toString(a.outcome));
+                    aj["durationSeconds"] = a.durationSeconds;
+                    aj["message"] = a.message;
+                    if (!a.output.empty()) {
+                        aj["output"] = a.output;
+                    }
+                    cj["failedAttempts"].push_back(std::move(aj));
+                }
             }
             sj["cases"].push_back(std::move(cj));
         }
@@ -173,6 +186,25 @@ model::RunResult runResultFromJson(const json& j) {
                 }
                 m.note = optionalField<std::string>(mj, "note", mp, "");
                 c.mismatches.push_back(std::move(m));
+            }
+            const auto& as = arrayField(cj, "failedAttempts", cp);
+            for (std::size_t ai = 0; ai < as.size(); ++ai) {
+                const auto& aj = as[ai];
+                std::string ap = cp + "/failedAttempts/" + std::to_string(ai);
+                model::Attempt a;
+                auto attemptOutcome = model::outcomeFromString(field<std::string>(aj, "outcome", ap));
+                if (attemptOutcome != model::Outcome::Failed && attemptOutcome != model::Outcome::Broken) {
+                    throw util::InputError(ap + "/outcome: a failed attempt is failed or broken");
+                }
+                a.outcome = *attemptOutcome;
+                a.durationSeconds = optionalField<double>(aj, "durationSeconds", ap, 0);
+                a.message = field<std::string>(aj, "message", ap);
+                a.output = optionalField<std::string>(aj, "output", ap, "");
+                c.failedAttempts.push_back(std::move(a));
+            }
+            if (cj.contains("attempts") && optionalField<double>(cj, "attempts", cp, 0) != c.attempts()) {
+                throw util::InputError(cp + "/attempts: says " + cj["attempts"].dump() + " but " +
+                                       std::to_string(c.failedAttempts.size()) + " failed attempt(s) are listed");
             }
             s.cases.push_back(std::move(c));
         }

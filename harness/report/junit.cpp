@@ -133,6 +133,22 @@ std::string renderJunit(const model::RunResult& run) {
                     e.text().set(xmlSafeText(body).c_str());
                 }
             }
+            // Earlier attempts of a retried case, as Maven Surefire writes reruns: flakyFailure /
+            // flakyError inside a case that passed at last, rerunFailure / rerunError inside one
+            // that did not. CI tools that know the convention show the case as flaky.
+            for (const auto& a : c.failedAttempts) {
+                bool broken = a.outcome == model::Outcome::Broken;
+                const char* name = c.outcome == model::Outcome::Passed ? (broken ? "flakyError" : "flakyFailure")
+                                                                       : (broken ? "rerunError" : "rerunFailure");
+                auto e = tc.append_child(name);
+                e.append_attribute("message") = firstLine(a.message).c_str();
+                e.append_attribute("type") = broken ? "Broken" : "Failed";
+                e.append_attribute("time") = seconds(a.durationSeconds).c_str();
+                e.append_child("stackTrace").text().set(xmlSafeText(a.message).c_str());
+                if (!a.output.empty()) {
+                    e.append_child("system-out").text().set(xmlSafeText(a.output).c_str());
+                }
+            }
             std::string out = c.output;
             if (!diff.empty()) {
                 out = "diff (JSON pointer: expected vs actual):\n" + diff + (out.empty() ? "" : "\n" + out);

@@ -81,6 +81,7 @@ std::string renderPrometheus(const model::RunResult& run) {
     struct Agg {
         model::Outcome outcome = model::Outcome::Passed;
         double seconds = 0;
+        std::size_t flaky = 0; ///< cases that passed only after a retry
     };
     std::map<std::pair<std::string, std::string>, Agg> scenarios; // (scenario, kind)
     for (const auto& suite : run.suites) {
@@ -90,6 +91,7 @@ std::string renderPrometheus(const model::RunResult& run) {
                 a.outcome = c.outcome;
             }
             a.seconds += c.durationSeconds;
+            a.flaky += c.flaky();
         }
     }
 
@@ -118,12 +120,44 @@ std::string renderPrometheus(const model::RunResult& run) {
         w.sample("nixdrill_scenario_duration_seconds",
                  {{"command", cmd}, {"scenario", key.first}, {"kind", key.second}}, number(a.seconds));
     }
+    w.header("nixdrill_scenario_flaky_cases", "gauge",
+             "Checks of the scenario that passed only after a retry (0: every pass was clean).");
+    for (const auto& [key, a] : scenarios) {
+        w.sample("nixdrill_scenario_flaky_cases", {{"command", cmd}, {"scenario", key.first}, {"kind", key.second}},
+                 std::to_string(a.flaky));
+    }
+    // Fault cases by fault kind: how often each fault of the catalogue was survived or detected
+    // as declared (passed) and how often not, across the run's scenarios.
+    std::map<std::string, std::map<model::Outcome, std::size_t>> faultCounts;
+    const std::string faultPrefix = "drill:fault:";
+    for (const auto& suite : run.suites) {
+        for (const auto& c : suite.cases) {
+            if (c.kind.rfind(faultPrefix, 0) == 0) {
+                ++faultCounts[c.kind.substr(faultPrefix.size())][c.outcome];
+            }
+        }
+    }
+    if (!faultCounts.empty()) {
+        w.header("nixdrill_fault_cases", "gauge", "Fault injections of the last run by fault kind and outcome.");
+        for (const auto& [fault, byOutcome] : faultCounts) {
+            for (auto o :
+                 {model::Outcome::Passed, model::Outcome::Failed, model::Outcome::Broken, model::Outcome::Skipped}) {
+                auto it = byOutcome.find(o);
+                w.sample("nixdrill_fault_cases",
+                         {{"command", cmd}, {"fault", fault}, {"outcome", std::string(model::toString(o))}},
+                         std::to_string(it == byOutcome.end() ? 0 : it->second));
+            }
+        }
+    }
     auto counts = run.counts();
     w.header("nixdrill_run_cases", "gauge", "Test cases of the last run by outcome.");
     w.sample("nixdrill_run_cases", {{"command", cmd}, {"outcome", "passed"}}, std::to_string(counts.passed));
     w.sample("nixdrill_run_cases", {{"command", cmd}, {"outcome", "failed"}}, std::to_string(counts.failed));
     w.sample("nixdrill_run_cases", {{"command", cmd}, {"outcome", "broken"}}, std::to_string(counts.broken));
     w.sample("nixdrill_run_cases", {{"command", cmd}, {"outcome", "skipped"}}, std::to_string(counts.skipped));
+    // Apart from nixdrill_run_cases: flaky cases are also counted there as passed.
+    w.header("nixdrill_run_flaky_cases", "gauge", "Test cases of the last run that passed only after a retry.");
+    w.sample("nixdrill_run_flaky_cases", {{"command", cmd}}, std::to_string(counts.flaky));
     w.header("nixdrill_run_duration_seconds", "gauge", "Wall time of the last run.");
     w.sample("nixdrill_run_duration_seconds", {{"command", cmd}}, number(run.durationSeconds));
     if (auto ts = parseTimestamp(run.startedAt)) {

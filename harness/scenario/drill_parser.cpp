@@ -79,6 +79,10 @@ const std::pair<const char*, model::StepAction> actions[] = {
     {"check-metrics", model::StepAction::CheckMetrics},
     {"advance-clock", model::StepAction::AdvanceClock},
     {"inject", model::StepAction::Inject},
+    {"pg-seed", model::StepAction::PgSeed},
+    {"pg-drop", model::StepAction::PgDrop},
+    {"pg-restore", model::StepAction::PgRestore},
+    {"pg-dump-fails", model::StepAction::PgDumpFails},
 };
 
 struct FaultInfo {
@@ -93,14 +97,29 @@ const FaultInfo faultKinds[] = {
     {"pre-backup-hook-fails", model::FaultKind::PreBackupHookFails, true},
     {"bit-flip", model::FaultKind::BitFlip, false},
     {"delete-index", model::FaultKind::DeleteIndex, false},
+    {"kill-mid-backup", model::FaultKind::KillMidBackup, true},
+    {"power-loss", model::FaultKind::PowerLoss, true},
+    {"repository-disk-full", model::FaultKind::DiskFull, true},
+    {"unit-refuses-to-stop", model::FaultKind::UnitRefusesToStop, true},
+    {"clock-jump", model::FaultKind::ClockJump, true},
+    {"io-errors", model::FaultKind::IoErrors, true},
 };
 
-const std::set<std::string> categories = {
-    "ok",     "fatal",   "incomplete", "repository_missing", "locked", "wrong_password", "interrupted",
-    "killed", "timeout", "oom",        "prepare_failed",     "unknown"};
+std::string knownFaultKinds() {
+    std::string out;
+    for (const auto& k : faultKinds) {
+        out += (out.empty() ? "" : ", ") + std::string(k.name);
+    }
+    return out;
+}
 
-model::Fault parseFault(const Reader& r, const ordered_json& f, const std::string& p, model::StepAction action) {
-    r.onlyKeys(f, p, {"kind", "expect"});
+const std::set<std::string> categories = {
+    "ok",     "fatal",   "incomplete", "repository_missing", "locked",  "wrong_password", "interrupted",
+    "killed", "timeout", "oom",        "prepare_failed",     "storage", "unknown"};
+
+model::Fault parseFault(const Reader& r, const ordered_json& f, const std::string& p, model::StepAction action,
+                        const model::Drill& drill) {
+    r.onlyKeys(f, p, {"kind", "expect", "days"});
     auto kind = r.string(f, p, "kind", "");
     const FaultInfo* info = nullptr;
     for (const auto& k : faultKinds) {
@@ -109,9 +128,7 @@ model::Fault parseFault(const Reader& r, const ordered_json& f, const std::strin
         }
     }
     if (info == nullptr) {
-        r.fail(p + "/kind", "unknown fault kind \"" + kind +
-                                "\" (known: wrong-password, repository-missing, pre-backup-hook-fails, bit-flip, "
-                                "delete-index)");
+        r.fail(p + "/kind", "unknown fault kind \"" + kind + "\" (known: " + knownFaultKinds() + ")");
     }
     if (info->duringBackup && action != model::StepAction::Backup) {
         r.fail(p + "/kind", "fault \"" + kind + "\" is injected during a backup step, not an " +
@@ -122,13 +139,31 @@ model::Fault parseFault(const Reader& r, const ordered_json& f, const std::strin
     }
     model::Fault fault;
     fault.kind = info->kind;
+    if (f.contains("days") && fault.kind != model::FaultKind::ClockJump) {
+        r.fail(p + "/days", "only applies to the clock-jump fault");
+    }
+    if (fault.kind == model::FaultKind::ClockJump) {
+        if (!f.contains("days")) {
+            r.fail(p + "/days", "clock-jump needs how many days the clock jumps forward");
+        }
+        fault.days = r.number(f, p, "days", 0, 1, 36500);
+    }
+    if (fault.kind == model::FaultKind::PowerLoss && drill.repositoryDiskMiB > 0) {
+        r.fail(p + "/kind", "power-loss cannot be combined with /drill/repositoryDiskMiB (the loop-mounted repository "
+                            "disk is not mounted again at boot)");
+    }
+    if (fault.kind == model::FaultKind::DiskFull && drill.repositoryDiskMiB == 0) {
+        r.fail(p + "/kind", "repository-disk-full needs a small repository disk: set /drill/repositoryDiskMiB");
+    }
     if (!f.contains("expect")) {
         r.fail(p + "/expect", "a fault needs a declared expected outcome");
     }
     const auto& e = f["expect"];
     std::string ep = p + "/expect";
     if (info->duringBackup) {
-        r.onlyKeys(e, ep, {"category", "status", "lastSuccess", "unitsRunning", "snapshot", "repositoryUnchanged"});
+        r.onlyKeys(e, ep,
+                   {"category", "status", "lastSuccess", "unitsRunning", "snapshot", "repositoryUnchanged", "lockLeft",
+                    "retentionHolds"});
     } else {
         r.onlyKeys(e, ep, {"checkDetects", "restoreFails"});
     }
@@ -161,6 +196,8 @@ model::Fault parseFault(const Reader& r, const ordered_json& f, const std::strin
     flag("repositoryUnchanged", x.repositoryUnchanged);
     flag("checkDetects", x.checkDetects);
     flag("restoreFails", x.restoreFails);
+    flag("lockLeft", x.lockLeft);
+    flag("retentionHolds", x.retentionHolds);
     return fault;
 }
 
@@ -187,11 +224,12 @@ std::string_view toString(model::StepAction action) noexcept {
 model::Drill parseDrill(const ordered_json& section, const std::string& file) {
     Reader r{file};
     const std::string base = "/drill";
-    r.onlyKeys(section, base, {"guest", "seed", "memoryMiB", "vcpus", "data", "steps", "timeouts"});
+    r.onlyKeys(section, base,
+               {"guest", "seed", "memoryMiB", "vcpus", "data", "steps", "timeouts", "repositoryDiskMiB", "network"});
     model::Drill d;
     d.guest = r.string(section, base, "guest", d.guest);
-    if (d.guest != "debian") {
-        r.fail(base + "/guest", "unknown guest kind \"" + d.guest + "\" (known: debian)");
+    if (d.guest != "debian" && d.guest != "nixos") {
+        r.fail(base + "/guest", "unknown guest kind \"" + d.guest + "\" (known: debian, nixos)");
     }
     if (section.contains("seed")) {
         if (!section["seed"].is_number_unsigned()) {
@@ -201,12 +239,15 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
     }
     d.memoryMiB = r.number(section, base, "memoryMiB", d.memoryMiB, 256, 16384);
     d.vcpus = r.number(section, base, "vcpus", d.vcpus, 1, 16);
+    d.repositoryDiskMiB = r.number(section, base, "repositoryDiskMiB", 0, 16, 65536);
+    d.network = r.boolean(section, base, "network", false);
 
     if (section.contains("timeouts")) {
         const auto& t = section["timeouts"];
-        r.onlyKeys(t, base + "/timeouts", {"boot", "step"});
+        r.onlyKeys(t, base + "/timeouts", {"boot", "step", "drill"});
         d.bootTimeoutSeconds = r.number(t, base + "/timeouts", "boot", d.bootTimeoutSeconds, 5, 3600);
         d.stepTimeoutSeconds = r.number(t, base + "/timeouts", "step", d.stepTimeoutSeconds, 5, 7200);
+        d.drillTimeoutSeconds = r.number(t, base + "/timeouts", "drill", 0, 10, 86400);
     }
 
     if (section.contains("data")) {
@@ -234,7 +275,9 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
     for (std::size_t i = 0; i < steps.size(); ++i) {
         std::string p = base + "/steps/" + std::to_string(i);
         const auto& s = steps[i];
-        r.onlyKeys(s, p, {"action", "name", "snapshot", "inPlace", "readDataSubset", "days", "fault"});
+        r.onlyKeys(s, p,
+                   {"action", "name", "snapshot", "inPlace", "readDataSubset", "days", "fault", "rows", "pgWriter",
+                    "retries"});
         auto action = r.string(s, p, "action", "");
         model::DrillStep step;
         bool found = false;
@@ -247,29 +290,51 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
         if (!found) {
             r.fail(p + "/action", "unknown action \"" + action +
                                       "\" (known: backup, mutate, damage, restore, verify-repository, check-metrics, "
-                                      "advance-clock, inject)");
+                                      "advance-clock, inject, pg-seed, pg-drop, pg-restore, pg-dump-fails)");
         }
         auto onlyFor = [&](const char* key, model::StepAction a) {
             if (s.contains(key) && step.action != a) {
                 r.fail(p + "/" + key, std::string("only applies to ") + std::string(toString(a)) + " steps");
             }
         };
-        onlyFor("snapshot", model::StepAction::Restore);
+        if (s.contains("snapshot") && step.action != model::StepAction::Restore &&
+            step.action != model::StepAction::PgRestore) {
+            r.fail(p + "/snapshot", "only applies to restore and pg-restore steps");
+        }
         onlyFor("inPlace", model::StepAction::Restore);
         onlyFor("readDataSubset", model::StepAction::VerifyRepository);
         onlyFor("days", model::StepAction::AdvanceClock);
+        onlyFor("rows", model::StepAction::PgSeed);
+        onlyFor("pgWriter", model::StepAction::Backup);
         if (s.contains("fault")) {
             if (step.action != model::StepAction::Backup && step.action != model::StepAction::Inject) {
                 r.fail(p + "/fault", "only backup and inject steps carry a fault");
             }
-            step.fault = parseFault(r, s["fault"], p + "/fault", step.action);
+            step.fault = parseFault(r, s["fault"], p + "/fault", step.action, d);
         } else if (step.action == model::StepAction::Inject) {
             r.fail(p + "/fault", "an inject step needs a fault");
         }
         step.days = r.number(s, p, "days", 1, 1, 3650);
+        step.rows = r.number(s, p, "rows", step.rows, 1, 10000000);
+        step.pgWriter = r.boolean(s, p, "pgWriter", false);
+        if (step.pgWriter && step.fault) {
+            // A faulty backup checks the fault's outcome only; the writer's window would go unchecked.
+            r.fail(p + "/pgWriter", "a backup step with a fault runs no writer");
+        }
         step.name = r.string(s, p, "name",
                              std::to_string(i + 1) + "-" +
                                  (step.fault ? "fault-" + std::string(toString(step.fault->kind)) : action));
+        if (s.contains("retries")) {
+            // Only steps that repeat cleanly: they read the repository or rewrite their own target.
+            // A repeated backup would add snapshots, a repeated fault would blur its declared outcome.
+            bool retryable = !s.contains("fault") && (step.action == model::StepAction::Restore ||
+                                                      step.action == model::StepAction::VerifyRepository ||
+                                                      step.action == model::StepAction::CheckMetrics);
+            if (!retryable) {
+                r.fail(p + "/retries", "only restore, verify-repository and check-metrics steps may be retried");
+            }
+            step.retries = r.number(s, p, "retries", 0, 0, 3);
+        }
         step.inPlace = r.boolean(s, p, "inPlace", false);
         step.readDataSubset = r.string(s, p, "readDataSubset", "");
         if (s.contains("snapshot")) {
@@ -284,7 +349,8 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
                                             ") of a backup step before this one");
             }
         }
-        if (step.action == model::StepAction::Restore && backups == 0) {
+        if ((step.action == model::StepAction::Restore || step.action == model::StepAction::PgRestore) &&
+            backups == 0) {
             r.fail(p, "a restore needs a backup step before it");
         }
         backups += step.action == model::StepAction::Backup;

@@ -29,4 +29,28 @@ std::string Redactor::apply(std::string_view text) const {
     return out;
 }
 
+nlohmann::json Redactor::applyToJson(const nlohmann::json& value) const {
+    if (secrets_.empty()) {
+        return value;
+    }
+    if (value.is_string()) {
+        return apply(value.get_ref<const std::string&>());
+    }
+    if (value.is_array()) {
+        auto out = nlohmann::json::array();
+        for (const auto& item : value) {
+            out.push_back(applyToJson(item));
+        }
+        return out;
+    }
+    if (value.is_object()) {
+        auto out = nlohmann::json::object();
+        for (const auto& [key, item] : value.items()) {
+            out[apply(key)] = applyToJson(item);
+        }
+        return out;
+    }
+    return value;
+}
+
 } // namespace nixdrill::util

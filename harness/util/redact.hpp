@@ -1,6 +1,7 @@
 ///@file Keeping secrets out of evidence: every captured text passes through a Redactor.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,8 @@ public:
     void add(std::string secret);
     /// The text with every registered secret replaced by "[REDACTED]".
     std::string apply(std::string_view text) const;
+    /// The value with every string in it, and every object key, passed through apply().
+    nlohmann::json applyToJson(const nlohmann::json& value) const;
     bool empty() const noexcept { return secrets_.empty(); }
 
 private:

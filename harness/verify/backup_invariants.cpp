@@ -79,14 +79,22 @@ std::vector<model::Mismatch> checkBackupInvariants(const json& settings, const j
             if (it == jobOfSource.end() || it->second != "service-" + name) {
                 c.fail("/jobs/" + util::escapePointerToken("service-" + name),
                        "each registration has exactly one job, named service-<name>", nullptr);
-            } else if (jobs[it->second].value("paths", json::array()) != reg.value("paths", json::array())) {
-                c.fail("/jobs/" + util::escapePointerToken(it->second) + "/paths",
-                       "a registration's job backs up the registration's paths",
-                       jobs[it->second].value("paths", json()));
+            } else {
+                // livePaths: the registration's own (`paths` adds a PostgreSQL staging dir);
+                // renderings without it compare `paths`.
+                const auto& job = jobs[it->second];
+                std::string field = job.contains("livePaths") ? "livePaths" : "paths";
+                if (job.value(field, json::array()) != reg.value("paths", json::array())) {
+                    c.fail("/jobs/" + util::escapePointerToken(it->second) + "/" + field,
+                           "a registration's job backs up the registration's paths", job.value(field, json()));
+                }
             }
         }
         for (const auto& [source, name] : jobOfSource) {
-            if (!collector["backups"].contains(source)) {
+            // A service with only backup.postgres has a job (its dumps) but no registration.
+            bool databasesOnly = jobs[name].contains("postgres") && jobs[name]["postgres"].is_object() &&
+                                 jobs[name].value("livePaths", json::array()).empty();
+            if (!collector["backups"].contains(source) && !databasesOnly) {
                 c.fail("/jobs/" + util::escapePointerToken(name), "a registration job's source is a registration",
                        source);
             }

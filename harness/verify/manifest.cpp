@@ -22,9 +22,9 @@ for p in "$@"; do
         continue
     fi
     find ".$p" -printf 'E\0%y\0%m\0%U\0%G\0%s\0%p\0%l\0'
-    find ".$p" -type f -print0 | xargs -0 -r sha256sum -z | while IFS= read -r -d '' line; do
-        printf 'H\0%s\0%s\0' "${line%%  *}" "${line#*  }"
-    done
+    # "HASH  PATH\0" -> "H\0HASH\0PATH\0" in one sed: a shell read loop reads pipes a byte at
+    # a time and halved the throughput (49% of bare sha256sum in a TCG guest).
+    find ".$p" -type f -print0 | xargs -0 -r sha256sum -z | sed -z 's/^\([0-9a-f]\{64\}\)  /H\x00\1\x00/'
 done
 )SH";
 

@@ -79,11 +79,51 @@ bool Domain::isActive() const {
     return active == 1;
 }
 
+namespace {
+
+/// The handle's connection is closed (libvirtd stopped or restarted under us). Resets the
+/// thread's last libvirt error: read it first.
+bool connectionLost(_virDomain* dom) {
+    virConnectPtr conn = virDomainGetConnect(dom);
+    return conn == nullptr || virConnectIsAlive(conn) != 1;
+}
+
+/// Destroys the domain `name` through a new connection, waiting up to 30 s for libvirtd to
+/// come back. QEMU outlives libvirtd, and a restarted libvirtd finds its domains again.
+/// @returns false when libvirtd did not answer in time.
+bool destroyByNewConnection(const std::string& uri, const std::string& name) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        if (virConnectPtr conn = virConnectOpen(uri.c_str())) {
+            if (virDomainPtr dom = virDomainLookupByName(conn, name.c_str())) {
+                virDomainDestroy(dom);
+                virDomainFree(dom);
+            }
+            virConnectClose(conn);
+            return true;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+}
+
+} // namespace
+
 void Domain::destroy() {
     if (virDomainDestroy(dom_) < 0) {
         int code = detail::lastErrorCode();
         if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID) {
             return; // already stopped
+        }
+        if (connectionLost(dom_)) {
+            if (destroyByNewConnection(uri_, name_)) {
+                return;
+            }
+            throw LibvirtError("cannot destroy VM '" + name_ + "': the connection to " + uri_ +
+                                   " was lost and libvirtd did not answer again within 30 s",
+                               code);
         }
         detail::throwLastError("cannot destroy VM '" + name_ + "'");
     }
@@ -113,11 +153,26 @@ std::string Domain::agentCommand(const std::string& json, std::chrono::milliseco
     auto seconds = static_cast<int>((timeout.count() + 999) / 1000);
     char* reply = virDomainQemuAgentCommand(dom_, json.c_str(), seconds < 1 ? 1 : seconds, 0);
     if (reply == nullptr) {
-        detail::throwLastError("guest agent of VM '" + name_ + "'");
+        try {
+            detail::throwLastError("guest agent of VM '" + name_ + "'");
+        } catch (util::Error& e) {
+            // libvirt's own message ("End of file while reading data") does not name the cause.
+            if (connectionLost(dom_)) {
+                e.addContext("the connection to libvirtd (" + uri_ + ") was lost: was libvirtd restarted or stopped?");
+            }
+            throw;
+        }
     }
     std::string result(reply);
     std::free(reply);
     return result;
+}
+
+void Domain::save(const std::filesystem::path& state) {
+    // RUNNING: a restore resumes the guest at once instead of leaving it paused.
+    if (virDomainSaveFlags(dom_, state.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) < 0) {
+        detail::throwLastError("cannot save VM '" + name_ + "' to " + state.string());
+    }
 }
 
 std::string Domain::xml() const {

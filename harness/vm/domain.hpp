@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -58,6 +59,12 @@ public:
     /// nixdrill's owner metadata, nullopt when absent.
     /// @throws LibvirtError for errors other than "no metadata"
     std::optional<OwnerMetadata> ownerMetadata() const;
+
+    /// Saves the guest's memory and device state to `state` (virDomainSaveFlags); the domain
+    /// stops. Its disks are not copied: whoever restores it must give it disks in exactly the
+    /// state they had at this moment (see vm/saved_state.hpp).
+    /// @throws LibvirtError
+    void save(const std::filesystem::path& state);
 
     /// Keeps the domain running after this handle dies (for debugging a failed drill).
     void release() noexcept;

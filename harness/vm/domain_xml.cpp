@@ -4,6 +4,7 @@
 #include "util/error.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <pugixml.hpp>
 #include <set>
 #include <sstream>
@@ -84,6 +85,9 @@ std::string toDomainXml(const DomainSpec& spec) {
     auto domain = doc.append_child("domain");
     attr(domain, "type", spec.accelerator == Accelerator::Kvm ? "kvm" : "qemu");
     child(domain, "name", spec.name);
+    if (spec.generationId) {
+        child(domain, "genid");
+    }
 
     if (spec.owner) {
         auto owner = child(child(domain, "metadata"), "nixdrill:owner");
@@ -151,8 +155,13 @@ std::string toDomainXml(const DomainSpec& spec) {
         }
     }
     if (spec.network) {
+        // Never type='user' (slirp NATs to wherever the host can reach): only a libvirt network.
+        if (spec.networkName.empty()) {
+            throw util::InputError("domain " + spec.name + ": a network interface needs a libvirt network name");
+        }
         auto nic = child(devices, "interface");
-        attr(nic, "type", "user");
+        attr(nic, "type", "network");
+        attr(child(nic, "source"), "network", spec.networkName);
         attr(child(nic, "model"), "type", "virtio");
     }
     if (spec.consoleLog) {
@@ -179,6 +188,33 @@ std::string toDomainXml(const DomainSpec& spec) {
     attr(usb, "model", "none");
     attr(child(devices, "memballoon"), "model", "none");
 
+    std::ostringstream out;
+    doc.save(out, "  ", pugi::format_default | pugi::format_no_declaration);
+    return out.str();
+}
+
+std::string isolatedNetworkXml(std::string_view name) {
+    bool valid = !name.empty() && name.size() <= 64;
+    for (char c : name) {
+        valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.');
+    }
+    if (!valid) {
+        throw util::InputError("invalid libvirt network name '" + std::string(name) +
+                               "': use 1-64 letters, digits, '_', '-', '.'");
+    }
+    pugi::xml_document doc;
+    auto network = doc.append_child("network");
+    child(network, "name", std::string(name));
+    // No <forward>: libvirt's isolated mode, its firewall rules drop traffic routed off the bridge.
+    auto bridge = child(network, "bridge");
+    attr(bridge, "stp", "on");
+    attr(bridge, "delay", "0");
+    auto ip = child(network, "ip");
+    attr(ip, "address", "192.168.251.1");
+    attr(ip, "netmask", "255.255.255.0");
+    auto range = child(child(ip, "dhcp"), "range");
+    attr(range, "start", "192.168.251.10");
+    attr(range, "end", "192.168.251.250");
     std::ostringstream out;
     doc.save(out, "  ", pugi::format_default | pugi::format_no_declaration);
     return out.str();

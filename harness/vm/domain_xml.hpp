@@ -13,6 +13,9 @@
 
 namespace nixdrill::vm {
 
+/// The private libvirt network a drill guest that asks for a network is put on.
+inline constexpr std::string_view isolatedNetworkName = "nixdrill-isolated";
+
 struct DiskSpec {
     std::filesystem::path path;
     std::string format = "qcow2"; ///< "qcow2" or "raw"
@@ -57,9 +60,15 @@ struct DomainSpec {
     std::string agentChannel = "org.qemu.guest_agent.0";
     /// Serial console (ttyS0) written to this file; none when empty.
     std::optional<std::filesystem::path> consoleLog;
-    /// A user-mode (slirp) virtio NIC; drills have no network unless they ask.
+    /// A virtio NIC on the libvirt network `networkName` (isolatedNetworkXml: no forward, no
+    /// route out). Off by default: a drill guest has no network interface unless it asks.
     bool network = false;
+    std::string networkName = std::string(isolatedNetworkName);
     std::optional<OwnerMetadata> owner;
+    /// A VM generation ID device (<genid/>): libvirt changes the ID when the domain is restored
+    /// from a saved state, and the guest kernel (CONFIG_VMGENID) then reseeds its random number
+    /// generator, so guests restored from one state do not share random numbers.
+    bool generationId = false;
 };
 
 /// XML namespace of nixdrill's domain metadata element.
@@ -75,6 +84,12 @@ std::string domainName(std::string_view runId, std::string_view scenario);
 /// is destroyed when the guest powers off, reboots or crashes.
 /// @throws util::InputError when the spec is invalid (empty name or kernel, bad disk, ...).
 std::string toDomainXml(const DomainSpec& spec);
+
+/// The XML of an isolated libvirt network (virNetworkCreateXML): a host-only bridge with DHCP
+/// and no <forward> element, so libvirt routes nothing from it to the outside world; guests on
+/// it reach only each other and the bridge's host address.
+/// @throws util::InputError when the name is empty or has characters outside [A-Za-z0-9_.-].
+std::string isolatedNetworkXml(std::string_view name = isolatedNetworkName);
 
 /// Reads the owner element returned by virDomainGetMetadata (nullopt when it is not ours or is
 /// malformed).

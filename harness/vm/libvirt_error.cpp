@@ -1,9 +1,11 @@
 ///@file libvirt initialization and error conversion.
 #include "vm/libvirt_error.hpp"
 
+#include <chrono>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <mutex>
+#include <thread>
 
 namespace nixdrill::vm::detail {
 
@@ -19,6 +21,17 @@ void initLibvirt() {
         // Required before using libvirt from several threads (the signal cleanup thread).
         virInitialize();
         virSetErrorFunc(nullptr, ignoreError);
+        // An event loop, so that connections can use keepalive (Connection): without it a
+        // libvirtd that hangs with its socket open would block every call for ever.
+        if (virEventRegisterDefaultImpl() == 0) {
+            std::thread([] {
+                for (;;) {
+                    if (virEventRunDefaultImpl() < 0) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                    }
+                }
+            }).detach();
+        }
     });
 }
 

@@ -31,8 +31,9 @@ RunDir::RunDir(std::string_view tag, const std::filesystem::path& root) {
         throw util::SystemError("cannot create a run directory in " + root.string() + ": " + std::strerror(errno));
     }
     path_ = pattern;
-    // QEMU may run as another user (libvirt-qemu) on hosts with the default qemu.conf.
-    ::chmod(path_.c_str(), 0755);
+    // mkdtemp makes it 0700, and so it stays: overlays hold the drill's repository password
+    // and data. QEMU runs as root (scripts/vm/start-libvirt.sh configures qemu.conf so).
+    ::chmod(path_.c_str(), 0700);
     cleanupId_ = detail::registerDirectory(path_);
     try {
         util::writeFileAtomic(path_ / ownerFile, Owner::self().serialize() + "\n");
@@ -103,6 +104,10 @@ void createOverlay(const std::filesystem::path& overlay, const std::filesystem::
         throw util::SystemError("cannot create overlay " + overlay.string() + " on " + backing.string() + ": " +
                                 util::quoteCommand(argv) + " exited with " + std::to_string(result.exitCode) + ": " +
                                 result.err);
+    }
+    // The guest writes its secrets into the overlay: only the owner may read it.
+    if (::chmod(overlay.c_str(), 0600) != 0) {
+        throw util::SystemError("cannot make overlay " + overlay.string() + " private: " + std::strerror(errno));
     }
 }
 

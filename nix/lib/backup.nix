@@ -46,6 +46,9 @@ let
 
   schedule = import ./schedule.nix;
   shell = import ./scripts/shell.nix;
+  # Consistency add-ons of a registration (docs/backup-module.md, "ZFS snapshots", "PostgreSQL").
+  postgresLib = import ./postgres.nix;
+  snapshotsLib = import ./snapshots.nix;
 
   optionPrefix = "modules.backup";
 
@@ -411,11 +414,32 @@ let
       registrations = if backups != null then backups else (collector.collectUnchecked services).backups;
       contract = name: collector.withDefaults name (services.${name} or { });
 
+      # An enabled service with backup.postgres but no backup paths still needs its dump job.
+      pgOnly = filter (
+        n:
+        let
+          c = contract n;
+        in
+        c.enable && c.backup.postgres != null && !(registrations ? ${n})
+      ) (if isAttrs services then attrNames services else [ ]);
+      registrationOf =
+        name:
+        registrations.${name} or (
+          let
+            c = contract name;
+          in
+          {
+            paths = [ ];
+            inherit (c) systemdUnits priority exclude preBackup postBackup;
+          }
+        );
+
       regJobs = map (
         name:
         let
-          r = registrations.${name};
+          r = registrationOf name;
           c = contract name;
+          pg = postgresLib.normalise name c.backup.postgres;
         in
         {
           name = "service-${name}";
@@ -423,7 +447,12 @@ let
           source = name;
           repoOption = "qgroget.serviceModules.${showPart name}.backup.repository";
           repoRequested = c.backup.repository;
-          paths = r.paths;
+          # Snapshot jobs map these to the snapshot at run time; the PostgreSQL staging dir and
+          # pgBackRest repository are backed up where they are.
+          livePaths = r.paths;
+          paths = dedupe (r.paths ++ (if pg == null then [ ] else postgresLib.extraPaths pg));
+          postgres = pg;
+          zfsDataset = c.backup.zfsDataset;
           exclude = r.exclude or [ ];
           tags = dedupe ([ name ] ++ c.backup.tags);
           tagOption = "qgroget.serviceModules.${showPart name}.backup.tags";
@@ -434,7 +463,7 @@ let
           resources = jobDefaults.resources;
           snapshots = c.backup.useSnapshots;
         }
-      ) (attrNames registrations);
+      ) (attrNames registrations ++ pgOnly);
 
       handJobs = concatMap (
         name:
@@ -454,6 +483,9 @@ let
             preBackup = j.preBackupScript;
             postBackup = j.postBackupScript;
             snapshots = false;
+            livePaths = j.paths;
+            postgres = null;
+            zfsDataset = null;
           }
         ]
       ) (attrNames cfg.restic.jobs);
@@ -490,11 +522,6 @@ let
           ++ concatMap (
             t: optional (!isSafeTag t) [ "${j.tagOption}: tag ${toJSON t} must match [A-Za-z0-9][A-Za-z0-9_.:@+=/-]*" ]
           ) j.tags
-          # Declared but not implemented here: failing loudly beats a backup that silently
-          # reads live data the service asked to snapshot.
-          ++ optional j.snapshots [
-            "qgroget.serviceModules.${showPart j.source}.backup.useSnapshots: ZFS snapshot coordination is not implemented by nixdrill's backup module yet; set it to false"
-          ]
         ) allJobs
         ++ concatMap (
           j:
@@ -573,6 +600,17 @@ let
         j.preBackup
         ")"
       ]
+      ++ optional j.useSnapshots (
+        snapshotsLib.prepareLines {
+          job = j.name;
+          dataset = j.zfsDataset;
+          paths = j.livePaths;
+          extraPaths = filter (p: !(elem p j.livePaths)) j.paths;
+          # Down only for as long as the snapshot takes (the policy of docs/backup-module.md).
+          startUnits = map (u: "systemctl start ${shell.quote u}") (reverseList j.systemdUnits);
+        }
+      )
+      ++ optional (j.postgres != null) (postgresLib.prepareLines j.name j.postgres)
     )
     + "\n";
 
@@ -597,6 +635,8 @@ let
         "  nixdrill_rc=$nixdrill_hook_rc"
         "fi"
       ]
+      ++ optional (j.postgres != null) (postgresLib.cleanupLines j.name j.postgres)
+      ++ optional j.useSnapshots (snapshotsLib.cleanupLines j.name)
       ++ map (u: "systemctl start ${shell.quote u} || nixdrill_rc=$?") (reverseList j.systemdUnits)
       ++ [ "exit \"$nixdrill_rc\"" ]
     )
@@ -686,6 +726,11 @@ let
         {
           name = "NIXDRILL_METRICS";
           value = j.metricsHook != null;
+        }
+        {
+          # Snapshot jobs: the paths restic reads are the ones prepare wrote to the runtime dir.
+          name = "NIXDRILL_PATHS_FROM_RUNTIME_DIR";
+          value = j.useSnapshots;
         }
       ]
     )
@@ -787,7 +832,14 @@ let
             systemdUnits
             preBackup
             postBackup
+            livePaths
+            postgres
             ;
+          useSnapshots = j.snapshots;
+          zfsDataset = if j.snapshots then j.zfsDataset else null;
+          # NixOS form: what restic reads comes from prepare (nixpkgs' dynamicFilesFrom).
+          dynamicFilesFrom = if j.snapshots then "cat /run/${unitBase name}/paths" else null;
+          restoreFile = if j.postgres != null && j.postgres.databases != [ ] then "restore-${name}.sh" else null;
           repositoryName = repoName;
           repository = repo.url;
           repositoryUrlLabel = sanitizeRepositoryUrl repo.url;
@@ -879,6 +931,16 @@ let
           {
             name = "${unitBase j.name}.timer";
             value = timerUnitText j;
+          }
+        ]
+        ++ optional (j.restoreFile != null) [
+          {
+            name = j.restoreFile;
+            value = postgresLib.restoreScript {
+              job = j.name;
+              pg = j.postgres;
+              inherit (j) repository passwordFile environmentFile;
+            };
           }
         ]) jobList
       );

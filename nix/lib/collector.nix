@@ -44,6 +44,10 @@ let
 
   optionPrefix = "qgroget.serviceModules";
 
+  # backup.postgres and the dataset name of backup.useSnapshots (nix/lib/postgres.nix, snapshots.nix).
+  postgres = import ./postgres.nix;
+  snapshots = import ./snapshots.nix;
+
   # ---------------------------------------------------------------------------------------
   # Validation
   # ---------------------------------------------------------------------------------------
@@ -127,6 +131,7 @@ let
     tags = checkStrList;
     useSnapshots = checkBool;
     zfsDataset = checkStrOrNull;
+    postgres = postgres.check;
   };
 
   checkBackup =
@@ -141,7 +146,8 @@ let
           [ "${opt}.zfsDataset: must be set when ${opt}.useSnapshots is true" ]
         else
           [ ]
-      );
+      )
+      ++ snapshots.check opt v;
 
   serviceCheckers = {
     enable = checkBool;
@@ -204,6 +210,7 @@ let
         tags = b.tags or [ ];
         useSnapshots = b.useSnapshots or false;
         zfsDataset = b.zfsDataset or null;
+        postgres = b.postgres or null;
       };
     };
 

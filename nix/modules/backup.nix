@@ -38,11 +38,13 @@ let
       passwordFile = mkOption {
         type = types.nullOr types.str;
         default = null;
+        example = "/run/secrets/restic-nas";
         description = "File holding the repository password. Required (an assertion fails without it).";
       };
       environmentFile = mkOption {
         type = types.nullOr types.str;
         default = null;
+        example = "/run/secrets/restic-b2-env";
         description = "File of KEY=value lines for the backend (cloud credentials), sourced before restic runs.";
       };
       primary = mkOption {
@@ -63,31 +65,37 @@ let
       paths = mkOption {
         type = types.listOf types.str;
         default = [ ];
+        example = [ "/etc/nixos" "/home/alice/documents" ];
         description = "Absolute paths to back up (at least one).";
       };
       repository = mkOption {
         type = types.nullOr types.str;
         default = null;
+        example = "offsite";
         description = "Name of a repository in restic.repositories; null = the primary one.";
       };
       tags = mkOption {
         type = types.listOf types.str;
         default = [ ];
+        example = [ "config" ];
         description = "restic tags of the snapshots.";
       };
       excludePatterns = mkOption {
         type = types.listOf types.str;
         default = [ ];
+        example = [ "*.tmp" ".cache" ];
         description = "restic --exclude patterns.";
       };
       preBackupScript = mkOption {
         type = types.nullOr types.lines;
         default = null;
+        example = "sqlite3 /var/lib/app/db.sqlite '.backup /var/lib/app/db.backup'";
         description = "bash run (with errexit) after the units are stopped, before restic.";
       };
       postBackupScript = mkOption {
         type = types.nullOr types.lines;
         default = null;
+        example = "rm -f /var/lib/app/db.backup";
         description = "bash run after restic, whatever happened, before the units are started again.";
       };
       resources = {
@@ -107,11 +115,13 @@ let
       priority = mkOption {
         type = types.int;
         default = 100;
+        example = 10;
         description = "Lower numbers run first (the job's unit is ordered after every lower number).";
       };
       systemdUnits = mkOption {
         type = types.listOf types.str;
         default = [ ];
+        example = [ "app.service" "app-worker.service" ];
         description = "Units stopped (in this order) during the backup and started again (reverse order).";
       };
     };
@@ -167,11 +177,29 @@ let
     # backup.repository and backup.tags.
     # (`_module` is added to every submodule value by the module system; the lib rejects
     # unknown fields.)
-    services = mapAttrs (_: s: removeAttrs s [ "_module" ]) (config.qgroget.serviceModules or { });
+    services = mapAttrs (_: stripModule) (config.qgroget.serviceModules or { });
     backups = config.qgroget.backups or null;
     config = plainConfig;
     hostName = config.networking.hostName;
   };
+
+  # backup.postgres is a submodule too.
+  stripModule =
+    s:
+    removeAttrs s [ "_module" ]
+    // optionalAttrs (s ? backup && (s.backup.postgres or null) != null) {
+      backup = s.backup // {
+        postgres = removeAttrs s.backup.postgres [ "_module" ];
+      };
+    };
+
+  # Tools a job's prepare step runs beyond the base system's (PostgreSQL, pgBackRest, ZFS).
+  toolsOf =
+    j:
+    optional (j.postgres != null) pkgs.util-linux # runuser
+    ++ optional (j.postgres != null && j.postgres.databases != [ ]) config.services.postgresql.package
+    ++ optional (j.postgres != null && j.postgres.pgbackrest.enable) pkgs.pgbackrest
+    ++ optional j.useSnapshots config.boot.zfs.package;
 
   # nixpkgs runs these through writeScript: say which shell.
   asScript = text: "#!${pkgs.runtimeShell}\n" + text;
@@ -183,6 +211,7 @@ in
     schedule = mkOption {
       type = types.str;
       default = "02:00";
+      example = "30 1 * * *";
       description = ''
         When every job runs: "HH:MM" (daily), "HH:MM:SS", a systemd shorthand (daily, weekly,
         ...) or a 5-field cron expression. Anything else fails an assertion.
@@ -193,6 +222,12 @@ in
       repositories = mkOption {
         type = types.attrsOf repositoryType;
         default = { };
+        example = literalExpression ''
+          {
+            nas = { url = "sftp:backup@nas.example:/srv/restic/forge"; passwordFile = "/run/secrets/restic-nas"; primary = true; };
+            offsite = { url = "b2:forge-backups:/"; passwordFile = "/run/secrets/restic-b2"; environmentFile = "/run/secrets/restic-b2-env"; };
+          }
+        '';
         description = "restic repositories by name.";
       };
       globalSettings = {
@@ -205,11 +240,13 @@ in
             ]
           );
           default = "auto";
+          example = "max";
           description = "restic --compression (repository format 2); null omits the flag.";
         };
         readConcurrency = mkOption {
           type = types.nullOr types.ints.positive;
           default = null;
+          example = 4;
           description = "restic --read-concurrency. Not understood by restic 0.14 (Debian 12): leave null there.";
         };
         retryLock = mkOption {
@@ -223,6 +260,7 @@ in
           mkOption {
             type = types.ints.unsigned;
             default = d;
+            example = d + 1;
             description = "Snapshots kept by restic forget --keep-${k}; 0 drops the flag.";
           }
         ) backupLib.defaults.restic.globalSettings.retention;
@@ -230,6 +268,11 @@ in
       jobs = mkOption {
         type = types.attrsOf jobType;
         default = { };
+        example = literalExpression ''
+          {
+            nixos-config = { paths = [ "/etc/nixos" ]; tags = [ "config" ]; priority = 5; };
+          }
+        '';
         description = "Backup jobs written by hand, beside the ones generated from qgroget.backups.";
       };
     };
@@ -256,8 +299,10 @@ in
     assertions = rendered.assertions;
 
     services.restic.backups = mapAttrs (_: j: {
+      # Snapshot jobs: prepare writes the snapshot's paths, dynamicFilesFrom hands them to restic.
+      paths = if j.useSnapshots then [ ] else j.paths;
       inherit (j)
-        paths
+        dynamicFilesFrom
         exclude
         repository
         passwordFile
@@ -275,6 +320,7 @@ in
       name: j:
       nameValuePair "restic-backups-${name}" {
         inherit (j) after;
+        path = toolsOf j;
         serviceConfig =
           j.serviceConfig
           # First, and allowed to fail: a failing ExecStopPost= skips the later ones, and the

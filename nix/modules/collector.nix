@@ -143,6 +143,76 @@ let
             example = "tank/nextcloud";
             description = "ZFS dataset to snapshot; required when {option}`backup.useSnapshots` is set.";
           };
+
+          postgres = mkOption {
+            type = types.nullOr (
+              types.submodule {
+                options = {
+                  databases = mkOption {
+                    type = types.listOf types.str;
+                    default = [ ];
+                    example = [ "nextcloud" ];
+                    description = ''
+                      Databases dumped with `pg_dump --format=custom` into {option}`dumpDir` before
+                      restic runs; the dumps are backed up and removed afterwards. Restored by the
+                      rendered `restore-service-<name>.sh`.
+                    '';
+                  };
+                  user = mkOption {
+                    type = types.str;
+                    default = "postgres";
+                    example = "postgres";
+                    description = "OS user the PostgreSQL tools run as (runuser -u).";
+                  };
+                  dumpDir = mkOption {
+                    type = types.nullOr types.str;
+                    default = null;
+                    example = "/var/backup/postgresql/nextcloud";
+                    description = "Staging directory of the dumps; null = /var/backup/postgresql/<service>.";
+                  };
+                  pgbackrest = {
+                    enable = mkOption {
+                      type = types.bool;
+                      default = false;
+                      description = ''
+                        Run `pgbackrest stanza-create` and `pgbackrest backup` before restic, which then
+                        backs up {option}`repoPath`. pgBackRest itself (pgbackrest.conf,
+                        archive_command) is configured outside nixdrill.
+                      '';
+                    };
+                    stanza = mkOption {
+                      type = types.nullOr types.str;
+                      default = null;
+                      example = "main";
+                      description = "pgBackRest stanza; required when enabled.";
+                    };
+                    repoPath = mkOption {
+                      type = types.str;
+                      default = "/var/lib/pgbackrest";
+                      example = "/var/lib/pgbackrest";
+                      description = "pgBackRest's repo1-path, added to the restic job's paths.";
+                    };
+                    type = mkOption {
+                      type = types.enum [
+                        "full"
+                        "diff"
+                        "incr"
+                      ];
+                      default = "full";
+                      example = "incr";
+                      description = "pgBackRest backup type.";
+                    };
+                  };
+                };
+              }
+            );
+            default = null;
+            example = literalExpression ''{ databases = [ "nextcloud" ]; }'';
+            description = ''
+              PostgreSQL databases of this service, dumped consistently before the backup
+              (PostgreSQL itself keeps running; do not list its unit in systemdUnits).
+            '';
+          };
         };
       };
     };

@@ -14,6 +14,7 @@ let
   inherit (lib)
     concatLists
     filterAttrs
+    literalExpression
     mapAttrs'
     mapAttrsToList
     mkOption
@@ -43,26 +44,31 @@ let
     paths = mkOption {
       type = types.listOf types.str;
       default = [ ];
+      example = [ "/mnt/nas/containers" ];
       description = "Destination directories; every archive is copied to each of them.";
     };
     schedule = mkOption {
       type = types.str;
       default = containerLib.configDefaults.schedule;
+      example = "30 3 * * *";
       description = "5-field cron expression (converted to OnCalendar; unconvertible ones fail evaluation).";
     };
     format = mkOption {
       type = types.enum containerLib.formats;
       default = containerLib.configDefaults.format;
+      example = "tar.xz";
       description = "Archive format.";
     };
     maxRetentionDays = mkOption {
       type = types.ints.unsigned;
       default = containerLib.configDefaults.maxRetentionDays;
+      example = 30;
       description = "Delete archives older than this many days (0 = no age limit).";
     };
     retentionSnapshots = mkOption {
       type = types.ints.unsigned;
       default = containerLib.configDefaults.retentionSnapshots;
+      example = 7;
       description = "Keep this many newest archives per destination (0 = keep all).";
     };
   };
@@ -71,20 +77,24 @@ let
     options = {
       serviceName = mkOption {
         type = types.str;
+        example = "docker-myapp.service";
         description = "Unit stopped while archiving, e.g. docker-myapp.service.";
       };
       dataPaths = mkOption {
         type = types.listOf types.str;
+        example = [ "/var/lib/myapp" ];
         description = "Directories archived.";
       };
       user = mkOption {
         type = types.str;
         default = "root";
+        example = "backup";
         description = "Owner of the archives and destination directories.";
       };
       group = mkOption {
         type = types.str;
         default = "root";
+        example = "backup";
         description = "Group of the archives and destination directories.";
       };
       backup = backupOptions;
@@ -99,6 +109,15 @@ in
   options.modules.containerBackups = mkOption {
     type = types.attrsOf containerType;
     default = { };
+    example = literalExpression ''
+      {
+        myapp = {
+          serviceName = "docker-myapp.service";
+          dataPaths = [ "/var/lib/myapp" ];
+          backup = { enable = true; paths = [ "/mnt/nas/containers" ]; schedule = "30 3 * * *"; retentionSnapshots = 7; };
+        };
+      }
+    '';
     description = "Containers whose data is archived on a timer (see docs/backup-module.md).";
   };
 

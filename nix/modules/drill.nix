@@ -95,6 +95,7 @@ in
     package = mkOption {
       type = types.package;
       defaultText = literalExpression "nixdrill's flake package";
+      example = literalExpression "nixdrill.packages.x86_64-linux.default";
       description = "The nixdrill package whose `nixdrill drill` the drills run.";
     };
     drills = mkOption {

@@ -26,8 +26,11 @@ cache=${NIXDRILL_GUEST_CACHE:-/var/cache/nixdrill/guests}
 agent_channel=org.qemu.guest_agent.0
 
 # Packages of the systemd guest. util-linux-extra has hwclock, which qemu-ga's guest-set-time runs.
+# postgresql-15 and pgbackrest serve the PostgreSQL drills (scenarios/postgres); the cluster
+# 15/main is created by the package and left disabled at boot (drills start it when they need it).
+# dmsetup serves the io-errors fault (device-mapper error target over a copy of the data).
 systemd_packages=(systemd-sysv udev kmod qemu-guest-agent restic coreutils util-linux util-linux-extra
-    e2fsprogs procps jq)
+    e2fsprogs procps jq dmsetup postgresql-15 postgresql-client-15 pgbackrest)
 # Host binaries copied into the initramfs guest (with their shared libraries).
 initramfs_binaries=(/usr/sbin/qemu-ga /usr/bin/restic /usr/bin/jq)
 # Host packages whose files end up in the initramfs guest: their versions are part of its key.
@@ -319,6 +322,8 @@ build_systemd_guest() {
         systemd-update-utmp-runlevel.service systemd-random-seed.service; do
         ln -sf /dev/null "$root/etc/systemd/system/$unit"
     done
+    # PostgreSQL costs boot time in every drill: started by the drills that use it.
+    rm -f "$root/etc/systemd/system/multi-user.target.wants/postgresql.service"
     # Modules the drills may load later (loop, dm, 9p, ...): the whole tree of the boot kernel.
     mkdir -p "$root/lib/modules"
     cp -a "$modules_dir" "$root/lib/modules/"

@@ -111,6 +111,7 @@ done <<'EOF'
 11 exit-code locked 11
 12 exit-code wrong_password 12
 130 exit-code interrupted 130
+137 exit-code killed 137
 42 exit-code unknown 42
 - exit-code prepare_failed -1
 TERM signal killed -1

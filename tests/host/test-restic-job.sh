@@ -194,4 +194,51 @@ tap_eq "SIGTERM: exit 143" 143 "$rc"
 calls_are "SIGTERM: units started again" "$stop_start"
 tap_eq "SIGTERM: category killed" 1 "$(prom_value "$prom" restic_backup_last_run_info 'category="killed"')"
 
+# --- 11. a stale lock (restic SIGKILLed mid-backup) does not block the next run ----------------
+# The negative control first: with the stale lock in place, forget --prune (an exclusive lock)
+# really fails; then the rendered job, which removes stale locks only, succeeds.
+head -c 8000000 /dev/urandom >"$data/db/big.bin"
+restic backup -q "$data/db" >/dev/null 2>&1 &
+rpid=$!
+for _ in $(seq 200); do compgen -G "$repo/locks/*" >/dev/null && break; sleep 0.02; done
+kill -KILL "$rpid" 2>/dev/null
+wait "$rpid" 2>/dev/null
+tap_check "stale lock: restic killed while holding its lock" compgen -G "$repo/locks/*"
+tap_check "stale lock: an exclusive lock fails while it is there" \
+    bash -c "! restic forget --prune --keep-last 100 >/dev/null 2>&1"
+reset_logs
+"$run" >"$SCRATCH/out.log" 2>&1
+tap_eq "stale lock: the next run succeeds" 0 "$?"
+tap_check "stale lock: no lock left" bash -c "! compgen -G '$repo/locks/*'"
+tap_eq "stale lock: category ok" 1 "$(prom_value "$prom" restic_backup_last_run_info 'category="ok"')"
+tap_eq "stale lock: check clean" 0 "$(restic check >/dev/null 2>&1; echo $?)"
+
+# --- 12. the repository's disk is full: category storage, last success kept --------------------
+if mkdir -p "$SCRATCH/full" && mount -t tmpfs -o size=4m nixdrill-host-test "$SCRATCH/full" 2>/dev/null; then
+    umount "$SCRATCH/full"
+    used=$(du -sk "$repo" | cut -f1)
+    mv "$repo" "$repo.saved"
+    mkdir -p "$repo"
+    mount -t tmpfs -o size=$((used + 512))k nixdrill-host-test "$repo"
+    cp -a "$repo.saved/." "$repo/"
+    head -c 4000000 /dev/urandom >"$data/db/grown.bin"
+    before_success=$(prom_value "$prom" restic_backup_last_success_timestamp)
+    sleep 1
+    reset_logs
+    "$run" >"$SCRATCH/out.log" 2>&1
+    rc=$?
+    tap_check "disk full: the job fails" test "$rc" -ne 0
+    tap_eq "disk full: category storage" 1 "$(prom_value "$prom" restic_backup_last_run_info 'category="storage"')"
+    tap_eq "disk full: counted under storage" 1 "$(prom_value "$prom" restic_backup_errors_total 'category="storage"')"
+    tap_eq "disk full: last success kept" "$before_success" "$(prom_value "$prom" restic_backup_last_success_timestamp)"
+    calls_are "disk full: units started again" "$stop_start"
+    tap_check "disk full: promtool" sh -c "promtool check metrics <'$prom'"
+    umount "$repo"
+    rmdir "$repo"
+    mv "$repo.saved" "$repo"
+    rm -f "$data/db/grown.bin"
+else
+    tap_fail "disk full: cannot mount a small tmpfs for the repository (needs root)"
+fi
+
 tap_done

@@ -2,6 +2,9 @@
 # Chaos against the harness itself: `nixdrill run` killed with SIGKILL in the middle of a drill
 # leaves its domain and run directory behind (nothing can clean up after SIGKILL); the next run
 # sweeps them before drilling, passes, and leaves nothing. SIGTERM mid-drill cleans up at once.
+# libvirtd restarted mid-drill: the drill ends Broken saying the connection was lost (no hang),
+# the run exits non-zero, the domain is destroyed through a new connection, and the next run
+# leaves no domain, overlay or run directory behind.
 # Prints TAP. Usage: chaos.sh NIXDRILL SOURCE_ROOT
 set -uo pipefail
 nixdrill=${1:?nixdrill binary} root=${2:?source root}
@@ -46,5 +49,79 @@ wait "$pid"
 rc=$?
 check "SIGTERM ends the run with a failure status" test "$rc" -ne 0
 check "no nixdrill domain after SIGTERM" test "$(domains)" -eq 0
+
+# 3. The run deadline passes in the middle of the drill: the step running then is Broken with what
+# it was waiting for, the rest Skipped, the guest destroyed, the reports written, exit non-zero.
+start=$SECONDS
+"$nixdrill" run "$scenario" --deadline 90 --json "$work/d.json" --junit "$work/d.xml" >"$work/out" 2>&1
+rc=$?
+took=$((SECONDS - start))
+check "deadline: the run exits non-zero" test "$rc" -ne 0
+check "deadline: it ends soon after the deadline (${took} s)" test "$took" -le 150
+check "deadline: one step is Broken saying the deadline passed" \
+    test "$(jq '[.suites[].cases[] | select(.outcome == "broken" and (.message | test("the run deadline \\(--deadline 90 s\\) passed")))] | length' "$work/d.json")" -eq 1
+check "deadline: every later step is Skipped because of it" \
+    jq -e '[.suites[] | select(.name | startswith("drill.")) | .cases[] | select(.outcome == "skipped") | .message] | length > 0 and all(test("not run: the run deadline"))' "$work/d.json"
+check "deadline: JUnit written" grep -q '<error ' "$work/d.xml"
+check "deadline: its domain is gone" bash -c "! virsh -c qemu:///system list --all --name | grep -q \"\$(jq -r .runId '$work/d.json')\""
+
+# 4. libvirtd restarted in the middle of a drill.
+run_root=${NIXDRILL_RUN_ROOT:-/var/tmp/nixdrill}
+run_dirs() { find "$run_root" -maxdepth 1 -name 'nixdrill-*' -type d 2>/dev/null | wc -l; }
+restart_libvirtd() {
+    if [[ -d /run/systemd/system ]]; then
+        systemctl restart libvirtd.service
+    else
+        local old
+        old=$(</run/libvirtd.pid)
+        kill -TERM "$old"
+        for _ in $(seq 100); do
+            kill -0 "$old" 2>/dev/null || break
+            sleep 0.1
+        done
+        ! kill -0 "$old" 2>/dev/null || return 1
+    fi
+    bash "$root/scripts/vm/start-libvirt.sh" >"$work/start-libvirt.log" 2>&1
+}
+# Restarting libvirtd breaks every other user of it: refuse to run beside other drills.
+if (($(domains) > 0)); then
+    notok "libvirtd restart: other nixdrill domains are running (another test?); not restarting libvirtd under them"
+    tap_finish
+    exit
+fi
+dirs_before=$(run_dirs)
+"$nixdrill" run "$scenario" --json "$work/r3.json" --junit "$work/r3.xml" >"$work/out" 2>&1 &
+pid=$!
+check "a drill domain is running (before the libvirtd restart)" wait_for_domain
+check "libvirtd restarts" restart_libvirtd
+# The run must end by itself, long before its 900 s step timeout.
+for _ in $(seq 360); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+done
+hung=0
+if kill -0 "$pid" 2>/dev/null; then
+    hung=1
+    kill -TERM "$pid"
+fi
+wait "$pid"
+rc=$?
+check "the run ends by itself within 180 s of the restart" test "$hung" -eq 0
+check "the run exits non-zero" test "$rc" -ne 0
+check "a step is Broken" test "$(jq '[.suites[].cases[] | select(.outcome == "broken")] | length' "$work/r3.json")" -ge 1
+check "the Broken step says the libvirtd connection was lost" \
+    jq -e '[.suites[].cases[] | select(.outcome == "broken") | .message] | any(test("connection to libvirtd|libvirtd"))' "$work/r3.json"
+check "the steps after it are Skipped" \
+    jq -e '[.suites[] | select(.name | startswith("drill.")) | .cases[-1].outcome] | all(. == "skipped" or . == "broken")' "$work/r3.json"
+check "JUnit written with an error element" grep -q '<error ' "$work/r3.xml"
+check "the run destroyed its domain through a new connection" test "$(domains)" -eq 0
+check "the run removed its run directory" test "$(run_dirs)" -le "$dirs_before"
+"$nixdrill" run "$scenario" --json "$work/r4.json" >"$work/out4" 2>&1
+check "the next run passes" test $? -eq 0
+check "no nixdrill domain after the next run" test "$(domains)" -eq 0
+check "no run directory left after the next run" test "$(run_dirs)" -le "$dirs_before"
+if ((hung || rc == 0)); then
+    sed 's/^/# /' "$work/out" | tail -40
+fi
 
 tap_finish

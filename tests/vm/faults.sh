@@ -20,11 +20,14 @@ echo "# fault drills took $(($(date +%s) - start)) s"
 sed 's/^/# /' "$work/out"
 check "shipped fault drills pass" test $rc -eq 0
 check "junit is well-formed" xmllint --noout "$work/j.xml"
-for kind in wrong-password repository-missing pre-backup-hook-fails bit-flip delete-index; do
+for kind in wrong-password repository-missing pre-backup-hook-fails bit-flip delete-index kill-mid-backup power-loss \
+    repository-disk-full unit-refuses-to-stop clock-jump io-errors; do
     check "fault $kind is a passing testcase" grep -q "^PASS .*/[0-9]*-fault-$kind " "$work/out"
     check "fault $kind is counted by kind" grep -q "kind=\"drill:fault:$kind\"" "$work/m.prom"
 done
 check "metrics pass promtool" promtool check metrics <"$work/m.prom"
+check "the terminal groups the faults by kind" grep -q "^faults by kind:" "$work/out"
+check "eleven fault kinds counted as passed" test "$(grep -c '^nixdrill_fault_cases{.*outcome="passed"} 1$' "$work/m.prom")" -eq 11
 check "no nixdrill domain left" test "$(domains)" -eq 0
 
 # 2. Negative controls: one declared outcome changed to a wrong one per scenario.
@@ -47,5 +50,18 @@ negative repository-missing-advances repository-missing '.drill.steps[1].fault.e
     'expected advanced, actual kept'
 negative bit-flip-restores bit-flip '.drill.steps[1].fault.expect.restoreFails = false' \
     'expected to succeed, actual exit 1'
+negative io-errors-says-ok io-errors '.drill.steps[1].fault.expect.category = "ok"' \
+    'category: expected ok, actual incomplete'
+
+# 3. The matrix mode: a drill scenario once per fault kind, with the catalogue's outcomes.
+"$nixdrill" run --faults wrong-password,kill-mid-backup "$root/scenarios/drills/drill-single-service.json" \
+    --prometheus "$work/matrix.prom" >"$work/out" 2>&1
+rc=$?
+sed 's/^/# /' "$work/out"
+check "matrix: both variants pass" test $rc -eq 0
+check "matrix: the wrong-password variant ran" grep -q "^PASS .*drill-single-service@wrong-password/[0-9]*-fault-wrong-password " "$work/out"
+check "matrix: the kill-mid-backup variant ran" grep -q "^PASS .*drill-single-service@kill-mid-backup/[0-9]*-fault-kill-mid-backup " "$work/out"
+check "matrix: counted by fault kind" grep -q 'nixdrill_fault_cases{command="run",fault="kill-mid-backup",outcome="passed"} 1' "$work/matrix.prom"
+check "no nixdrill domain left" test "$(domains)" -eq 0
 
 tap_finish

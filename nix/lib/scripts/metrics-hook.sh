@@ -17,13 +17,15 @@
 # Every category a failed run can be counted in; the counter file lists all of them so each
 # series exists from the first run on (increase() needs a starting point).
 NIXDRILL_ERROR_CATEGORIES=(fatal incomplete repository_missing locked wrong_password interrupted
-    killed timeout oom prepare_failed unknown)
+    killed timeout oom prepare_failed storage unknown)
 
-# STATUS RESULT -> category. restic's documented exit codes: 0 ok, 1 fatal, 3 snapshot
-# incomplete (some files unreadable), 10 repository missing, 11 repository locked, 12 wrong
-# password (10-12 exist since restic 0.17; 0.14 reports all three as 1), 130 interrupted.
+# STATUS RESULT [STDERR_FILE] -> category. restic's documented exit codes: 0 ok, 1 fatal,
+# 3 snapshot incomplete (some files unreadable), 10 repository missing, 11 repository locked,
+# 12 wrong password (10-12 exist since restic 0.17; 0.14 reports all three as 1), 130
+# interrupted; 128+N (other than 130) is restic killed by signal N. A fatal run whose restic
+# error output says the disk is full (ENOSPC, EDQUOT) is storage: it needs space, not a fix.
 nixdrill_classify() {
-    local status=$1 result=$2
+    local status=$1 result=$2 stderr_file=${3:-}
     case $result in
     signal | core-dump | watchdog)
         echo killed
@@ -40,12 +42,20 @@ nixdrill_classify() {
     esac
     case $status in
     0) echo ok ;;
-    1) echo fatal ;;
+    1)
+        if [[ -n $stderr_file && -r $stderr_file ]] &&
+            grep -qiE 'no space left on device|disk quota exceeded' "$stderr_file"; then
+            echo storage
+        else
+            echo fatal
+        fi
+        ;;
     3) echo incomplete ;;
     10) echo repository_missing ;;
     11) echo locked ;;
     12) echo wrong_password ;;
     130) echo interrupted ;;
+    129 | 1[3-9][0-9] | 2[0-5][0-9]) echo killed ;;
     "")
         # No main process status: the prepare step (ExecStartPre) failed before it.
         if [[ $result == exit-code ]]; then echo prepare_failed; else echo unknown; fi
@@ -75,7 +85,7 @@ nixdrill_metrics() {
 
     if [[ -r $runtime_dir/start ]]; then start=$(<"$runtime_dir/start"); fi
     if [[ $start =~ ^[0-9]+$ ]] && ((start <= now)); then duration=$((now - start)); fi
-    category=$(nixdrill_classify "$status" "$result")
+    category=$(nixdrill_classify "$status" "$result" "$runtime_dir/restic.stderr")
     [[ $category == ok ]] && ok=1
     [[ $status =~ ^[0-9]+$ ]] && exit_code=$status
 

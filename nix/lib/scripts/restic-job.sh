@@ -14,7 +14,9 @@
 #
 # Header variables (rendered): NIXDRILL_JOB, RESTIC_REPOSITORY, RESTIC_PASSWORD_FILE,
 #   NIXDRILL_ENVIRONMENT_FILE, NIXDRILL_PATHS, NIXDRILL_EXCLUDES, NIXDRILL_BACKUP_ARGS,
-#   NIXDRILL_PRUNE_ARGS, NIXDRILL_INITIALIZE, NIXDRILL_METRICS, and the metrics hook's.
+#   NIXDRILL_PRUNE_ARGS, NIXDRILL_INITIALIZE, NIXDRILL_METRICS, NIXDRILL_PATHS_FROM_RUNTIME_DIR
+#   (1: read the paths from <runtime dir>/paths, written by a snapshot job's prepare), and the
+#   metrics hook's.
 
 nixdrill_log() { printf 'nixdrill[%s]: %s\n' "$NIXDRILL_JOB" "$*" >&2; }
 
@@ -32,9 +34,20 @@ nixdrill_load_environment() {
     set +a
 }
 
+# restic, with its error output also kept in the runtime directory: restic exits 1 for most
+# failures, and the metrics hook tells a full disk (category storage) apart by the message.
+nixdrill_restic() {
+    # stderr through tee (a pipeline: the tee has finished when this returns), stdout via fd 3.
+    {
+        restic "$@" 2>&1 1>&3 3>&- | tee -a "${RUNTIME_DIRECTORY:-$NIXDRILL_RUNTIME_DIR}/restic.stderr" >&2 3>&-
+        return "${PIPESTATUS[0]}"
+    } 3>&1
+}
+
 # Exits with the status of the first restic command that failed, so the metrics hook can
 # classify it.
 nixdrill_backup() (
+    mkdir -p "${RUNTIME_DIRECTORY:-$NIXDRILL_RUNTIME_DIR}" && : >"${RUNTIME_DIRECTORY:-$NIXDRILL_RUNTIME_DIR}/restic.stderr"
     nixdrill_load_environment || exit 1
     if ((NIXDRILL_INITIALIZE)); then
         restic cat config >/dev/null 2>&1
@@ -43,20 +56,33 @@ nixdrill_backup() (
             # 11 locked / 12 wrong password (restic >= 0.17): an init would only hide the cause.
             case $rc in 11 | 12) exit "$rc" ;; esac
             nixdrill_log "restic cat config failed (status $rc): running restic init"
-            restic init || exit $?
+            nixdrill_restic init || exit $?
         fi
     fi
+    # A run killed with SIGKILL or by a power cut leaves its lock behind, and the exclusive
+    # lock of forget --prune would then fail every later run. unlock removes only stale locks
+    # (this host's dead processes, other hosts' locks older than 30 minutes), never a live one.
+    nixdrill_restic unlock || exit $?
     excludes=()
     for pattern in "${NIXDRILL_EXCLUDES[@]}"; do excludes+=(--exclude "$pattern"); done
     # These two lines mark when restic reads the data (nixdrill's drills check that the
     # services were stopped for exactly this window).
-    nixdrill_log "restic backup starting (${#NIXDRILL_PATHS[@]} path(s))"
-    restic backup "${NIXDRILL_BACKUP_ARGS[@]}" "${excludes[@]}" -- "${NIXDRILL_PATHS[@]}"
+    paths=("${NIXDRILL_PATHS[@]}")
+    if ((NIXDRILL_PATHS_FROM_RUNTIME_DIR)); then
+        # A snapshot job: prepare mapped the paths into the snapshot it took.
+        mapfile -t paths <"${RUNTIME_DIRECTORY:-$NIXDRILL_RUNTIME_DIR}/paths" || exit 1
+        ((${#paths[@]} > 0)) || {
+            nixdrill_log "prepare left no snapshot paths to back up"
+            exit 1
+        }
+    fi
+    nixdrill_log "restic backup starting (${#paths[@]} path(s))"
+    nixdrill_restic backup "${NIXDRILL_BACKUP_ARGS[@]}" "${excludes[@]}" -- "${paths[@]}"
     rc=$?
     nixdrill_log "restic backup finished (status $rc)"
     ((rc == 0)) || exit "$rc"
     if ((${#NIXDRILL_PRUNE_ARGS[@]} > 0)); then
-        restic forget --prune "${NIXDRILL_PRUNE_ARGS[@]}" || exit $?
+        nixdrill_restic forget --prune "${NIXDRILL_PRUNE_ARGS[@]}" || exit $?
     fi
 )
 

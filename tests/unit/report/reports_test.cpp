@@ -102,4 +102,84 @@ BOOST_AUTO_TEST_CASE(bad_stored_results_name_the_pointer) {
     BOOST_CHECK_THROW(report::runResultFromJson(j), util::InputError);
 }
 
+// Flaky vs clean: a pass after a retry is never shown as a clean pass.
+BOOST_AUTO_TEST_CASE(junit_reports_retries_as_surefire_flaky_and_rerun_elements) {
+    auto xml = report::renderJunit(test::retriedRun());
+    pugi::xml_document doc;
+    BOOST_REQUIRE(doc.load_string(xml.c_str()));
+    auto suite = doc.child("testsuites").child("testsuite");
+    BOOST_TEST(suite.attribute("tests").as_int() == 2);
+    BOOST_TEST(suite.attribute("failures").as_int() == 1);
+    auto verify = suite.find_child_by_attribute("testcase", "name", "2-verify-repository");
+    BOOST_TEST(!verify.child("failure"));
+    auto flaky = verify.child("flakyFailure");
+    BOOST_REQUIRE(flaky);
+    BOOST_TEST(std::string(flaky.attribute("message").value()) == "restic check failed: repository is already locked");
+    BOOST_TEST(std::string(flaky.child("stackTrace").text().get()).find("already locked") != std::string::npos);
+    BOOST_TEST(std::string(flaky.child("system-out").text().get()) == "exit 1\n");
+    auto restore = suite.find_child_by_attribute("testcase", "name", "3-restore");
+    BOOST_TEST(restore.child("failure"));
+    BOOST_TEST(restore.child("rerunError"));
+    BOOST_TEST(restore.child("rerunFailure"));
+    BOOST_TEST(!restore.child("flakyFailure"));
+    // The sample run without retries has none of these elements.
+    auto clean = report::renderJunit(test::sampleRun());
+    BOOST_TEST(clean.find("flaky") == std::string::npos);
+    BOOST_TEST(clean.find("rerun") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(json_records_attempts_and_round_trips) {
+    auto run = test::retriedRun();
+    auto j = report::toJson(run);
+    BOOST_TEST(j["counts"]["flaky"] == 1);
+    BOOST_TEST(j["counts"]["passed"] == 1);
+    const auto& verify = j["suites"][0]["cases"][0];
+    BOOST_TEST(verify["attempts"] == 2);
+    BOOST_TEST(verify["flaky"] == true);
+    BOOST_TEST(verify["failedAttempts"][0]["outcome"] == "failed");
+    BOOST_TEST(j["suites"][0]["cases"][1]["attempts"] == 3);
+    BOOST_TEST(j["suites"][0]["cases"][1]["flaky"] == false);
+    auto back = report::runResultFromJson(nlohmann::json::parse(j.dump()));
+    BOOST_TEST(back.suites[0].cases[0].failedAttempts == run.suites[0].cases[0].failedAttempts);
+    BOOST_TEST(back.suites[0].cases[1].failedAttempts == run.suites[0].cases[1].failedAttempts);
+    BOOST_TEST(report::renderJunit(back) == report::renderJunit(run));
+    // A clean case stores no attempt fields at all.
+    auto clean = report::toJson(test::sampleRun());
+    BOOST_TEST(!clean["suites"][0]["cases"][0].contains("attempts"));
+    BOOST_TEST(clean["counts"]["flaky"] == 0);
+
+    auto bad = nlohmann::json::parse(j.dump());
+    bad["suites"][0]["cases"][0]["attempts"] = 5;
+    try {
+        report::runResultFromJson(bad);
+        BOOST_FAIL("no exception");
+    } catch (const util::InputError& e) {
+        BOOST_TEST(std::string(e.what()).find("/suites/0/cases/0/attempts") == 0, e.what());
+    }
+    bad = nlohmann::json::parse(j.dump());
+    bad["suites"][0]["cases"][0]["failedAttempts"][0]["outcome"] = "passed";
+    BOOST_CHECK_THROW(report::runResultFromJson(bad), util::InputError);
+}
+
+BOOST_AUTO_TEST_CASE(prometheus_counts_flaky_cases) {
+    auto prom = report::renderPrometheus(test::retriedRun());
+    BOOST_TEST(prom.find("nixdrill_run_flaky_cases{command=\"run\"} 1\n") != std::string::npos, prom);
+    BOOST_TEST(prom.find("nixdrill_scenario_flaky_cases{command=\"run\",scenario=\"single\",kind=\"drill:verify-"
+                         "repository\"} 1\n") != std::string::npos);
+    BOOST_TEST(prom.find("nixdrill_scenario_flaky_cases{command=\"run\",scenario=\"single\",kind=\"drill:restore\"} "
+                         "0\n") != std::string::npos);
+    BOOST_TEST(report::renderPrometheus(test::sampleRun()).find("nixdrill_run_flaky_cases{command=\"eval\"} 0\n") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(terminal_says_flaky) {
+    auto run = test::retriedRun();
+    auto line = report::renderCaseLine(run.suites[0].cases[0]);
+    BOOST_TEST(line.rfind("FLAKY   single/2-verify-repository  (3.000 s, attempt 2)\n", 0) == 0, line);
+    BOOST_TEST(line.find("attempt 1 failed: restic check failed: repository is already locked") != std::string::npos);
+    BOOST_TEST(report::renderCaseLine(run.suites[0].cases[1]).rfind("FAIL  ", 0) == 0);
+    BOOST_TEST(report::renderSummary(run).rfind("1 passed (1 flaky), 1 failed, 0 broken, 0 skipped", 0) == 0);
+    BOOST_TEST(report::renderSummary(test::sampleRun()).find("flaky") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -18,7 +18,7 @@ inline model::RunResult sampleRun() {
     s.timestamp = run.startedAt;
     s.durationSeconds = 0.75;
     model::CaseResult pass{
-        "single-service", "collector", "single-service", "eval", model::Outcome::Passed, 0.25, "", {}, ""};
+        "single-service", "collector", "single-service", "eval", model::Outcome::Passed, 0.25, "", {}, "", {}};
     model::CaseResult fail{"wrong \"order\" <&>",
                            "collector",
                            "wrong \"order\" <&>",
@@ -27,7 +27,8 @@ inline model::RunResult sampleRun() {
                            0.25,
                            "1 difference(s) from the expected outputs",
                            {{"/collector/backupOrder/0", nlohmann::json("db"), nlohmann::json("app"), ""}},
-                           ""};
+                           "",
+                           {}};
     model::CaseResult broken{"type-error",
                              "collector",
                              "type-error",
@@ -37,9 +38,46 @@ inline model::RunResult sampleRun() {
                              "Nix evaluation failed: error: value is a string while a set was expected\n"
                              "       at nix/lib/collector.nix:1:1",
                              {},
-                             "control \x01 char and bad utf8 \xff kept out"};
-    model::CaseResult skipped{"later", "collector", "later", "eval", model::Outcome::Skipped, 0, "needs a VM", {}, ""};
+                             "control \x01 char and bad utf8 \xff kept out",
+                             {}};
+    model::CaseResult skipped{"later", "collector",  "later", "eval", model::Outcome::Skipped,
+                              0,       "needs a VM", {},      "",     {}};
     s.cases = {pass, fail, broken, skipped};
+    run.suites.push_back(s);
+    return run;
+}
+
+/// A drill whose verify step passed on its second attempt (flaky) and whose restore step failed
+/// all three attempts it was allowed.
+inline model::RunResult retriedRun() {
+    model::RunResult run;
+    run.runId = "20261123T000000Z-2";
+    run.command = "run";
+    run.startedAt = "2026-11-23T00:00:00Z";
+    run.durationSeconds = 9;
+    model::SuiteResult s;
+    s.name = "drill.single";
+    s.file = "scenarios/drills/single.json";
+    s.timestamp = run.startedAt;
+    model::CaseResult verify;
+    verify.name = "2-verify-repository";
+    verify.classname = verify.scenario = "single";
+    verify.kind = "drill:verify-repository";
+    verify.outcome = model::Outcome::Passed;
+    verify.durationSeconds = 3;
+    verify.output = "restic check on /var/lib/restic: exit 0\n";
+    verify.failedAttempts.push_back(
+        {model::Outcome::Failed, 1.5, "restic check failed: repository is already locked", "exit 1\n"});
+    model::CaseResult restore;
+    restore.name = "3-restore";
+    restore.classname = restore.scenario = "single";
+    restore.kind = "drill:restore";
+    restore.outcome = model::Outcome::Failed;
+    restore.durationSeconds = 4;
+    restore.message = "restored data differs";
+    restore.failedAttempts.push_back({model::Outcome::Broken, 1, "`restic restore` did not finish within 1.0 s", ""});
+    restore.failedAttempts.push_back({model::Outcome::Failed, 1, "restored data differs", ""});
+    s.cases = {verify, restore};
     run.suites.push_back(s);
     return run;
 }

@@ -136,4 +136,80 @@ BOOST_AUTO_TEST_CASE(fault_errors_name_the_pointer) {
             "/drill/steps/0/fault: only backup and inject steps carry a fault"));
 }
 
+BOOST_AUTO_TEST_CASE(retries_only_where_a_step_repeats_cleanly) {
+    auto s = scenario::parseScenario(withDrill(R"({"steps": [{"action": "backup"},
+        {"action": "verify-repository", "retries": 2}, {"action": "restore", "retries": 1},
+        {"action": "check-metrics", "retries": 3}, {"action": "restore"}]})"),
+                                     "d.json", "g");
+    const auto& steps = s.drill->steps;
+    BOOST_TEST(steps[0].retries == 0u);
+    BOOST_TEST(steps[1].retries == 2u);
+    BOOST_TEST(steps[2].retries == 1u);
+    BOOST_TEST(steps[3].retries == 3u);
+    BOOST_TEST(steps[4].retries == 0u); // the default: never retried
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup", "retries": 1}]})")
+                   .find("d.json: /drill/steps/0/retries: only restore, verify-repository and check-metrics") == 0);
+    BOOST_TEST(
+        errorOf(
+            R"({"steps": [{"action": "backup"}, )"
+            R"({"action": "inject", "fault": {"kind": "bit-flip", "expect": {"checkDetects": true}}, "retries": 1}]})")
+            .find("/drill/steps/1/retries: only restore") != std::string::npos);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "check-metrics", "retries": 4}]})")
+                   .find("/drill/steps/0/retries: must be between") != std::string::npos);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "check-metrics", "retries": "twice"}]})")
+                   .find("/drill/steps/0/retries: expected an integer") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(no_network_unless_asked) {
+    auto none = scenario::parseScenario(withDrill(R"({"steps": [{"action": "backup"}]})"), "d.json", "g");
+    BOOST_TEST(!none.drill->network);
+    auto asked =
+        scenario::parseScenario(withDrill(R"({"network": true, "steps": [{"action": "backup"}]})"), "d.json", "g");
+    BOOST_TEST(asked.drill->network);
+    BOOST_TEST(errorOf(R"({"network": "yes", "steps": [{"action": "backup"}]})").find("/drill/network") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_drill_deadline) {
+    auto s = scenario::parseScenario(withDrill(R"({"timeouts": {"drill": 1200}, "steps": [{"action": "backup"}]})"),
+                                     "d.json", "g");
+    BOOST_TEST(s.drill->drillTimeoutSeconds == 1200u);
+    auto none = scenario::parseScenario(withDrill(R"({"steps": [{"action": "backup"}]})"), "d.json", "g");
+    BOOST_TEST(none.drill->drillTimeoutSeconds == 0u);
+    BOOST_TEST(errorOf(R"({"timeouts": {"drill": 1}, "steps": [{"action": "backup"}]})")
+                   .find("/drill/timeouts/drill: must be between") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(postgres_steps) {
+    auto s = scenario::parseScenario(withDrill(R"({"steps": [{"action": "pg-seed", "rows": 50},
+        {"action": "backup", "pgWriter": true}, {"action": "pg-drop"}, {"action": "pg-restore", "snapshot": 1},
+        {"action": "pg-dump-fails"}]})"),
+                                     "d.json", "g");
+    const auto& steps = s.drill->steps;
+    BOOST_REQUIRE(steps.size() == 5u);
+    BOOST_TEST((steps[0].action == model::StepAction::PgSeed));
+    BOOST_TEST(steps[0].rows == 50u);
+    BOOST_TEST(steps[1].pgWriter);
+    BOOST_TEST((steps[2].action == model::StepAction::PgDrop));
+    BOOST_TEST((steps[3].action == model::StepAction::PgRestore));
+    BOOST_TEST(steps[3].snapshot == "1");
+    BOOST_TEST(steps[3].name == "4-pg-restore");
+    BOOST_TEST((steps[4].action == model::StepAction::PgDumpFails));
+}
+
+BOOST_AUTO_TEST_CASE(postgres_step_errors_name_the_pointer) {
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup", "rows": 5}]})").find("/drill/steps/0/rows: only applies") !=
+               std::string::npos);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "pg-seed", "pgWriter": true}]})")
+                   .find("/drill/steps/0/pgWriter: only applies to backup") != std::string::npos);
+    BOOST_TEST(
+        errorOf(R"({"steps": [{"action": "pg-seed", "rows": 0}]})").find("/drill/steps/0/rows: must be between") !=
+        std::string::npos);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup", "pgWriter": true, "fault": {"kind": "wrong-password",
+        "expect": {"status": 0}}}]})")
+                   .find("/drill/steps/0/pgWriter: a backup step with a fault runs no writer") != std::string::npos);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "pg-restore"}]})").find("/drill/steps/0: a restore needs a backup") !=
+               std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

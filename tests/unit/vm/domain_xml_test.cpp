@@ -134,4 +134,49 @@ BOOST_AUTO_TEST_CASE(invalid_specs_are_rejected) {
     expectInvalid(spec, "duplicate tag 'repo'");
 }
 
+// Isolation (issue 8): no interface unless asked; then only a libvirt network without forward.
+BOOST_AUTO_TEST_CASE(a_guest_that_does_not_ask_has_no_network_interface) {
+    auto spec = fullSpec();
+    spec.network = false;
+    pugi::xml_document doc;
+    BOOST_REQUIRE(doc.load_string(vm::toDomainXml(spec).c_str()));
+    BOOST_TEST(doc.child("domain").child("devices").child("interface").empty());
+    // The default spec too.
+    vm::DomainSpec minimal;
+    minimal.name = "nixdrill-x";
+    minimal.kernel = "/k/vmlinux";
+    BOOST_REQUIRE(doc.load_string(vm::toDomainXml(minimal).c_str()));
+    BOOST_TEST(doc.select_nodes("//interface").empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_network_is_only_the_isolated_libvirt_network) {
+    auto spec = fullSpec();
+    pugi::xml_document doc;
+    BOOST_REQUIRE(doc.load_string(vm::toDomainXml(spec).c_str()));
+    auto nics = doc.select_nodes("//devices/interface");
+    BOOST_REQUIRE_EQUAL(nics.size(), 1u);
+    auto nic = nics.first().node();
+    BOOST_TEST(std::string(nic.attribute("type").value()) == "network"); // never "user" (slirp NATs out)
+    BOOST_TEST(std::string(nic.child("source").attribute("network").value()) == "nixdrill-isolated");
+    spec.networkName.clear();
+    try {
+        vm::toDomainXml(spec);
+        BOOST_FAIL("a NIC without a network name was rendered");
+    } catch (const util::InputError& e) {
+        BOOST_TEST(std::string(e.what()).find("needs a libvirt network name") != std::string::npos, e.what());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_isolated_network_has_no_forward) {
+    pugi::xml_document doc;
+    BOOST_REQUIRE(doc.load_string(vm::isolatedNetworkXml().c_str()));
+    auto net = doc.child("network");
+    BOOST_TEST(std::string(net.child("name").text().get()) == "nixdrill-isolated");
+    BOOST_TEST(net.child("forward").empty());
+    BOOST_TEST(doc.select_nodes("//forward").empty());
+    BOOST_TEST(!net.child("ip").child("dhcp").empty());
+    BOOST_CHECK_THROW(vm::isolatedNetworkXml("bad name'/>"), util::InputError);
+    BOOST_CHECK_THROW(vm::isolatedNetworkXml(""), util::InputError);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

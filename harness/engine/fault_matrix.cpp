@@ -1,0 +1,226 @@
+///@file Fault matrix variants and the catalogue's default expectations.
+#include "engine/fault_matrix.hpp"
+
+#include "faults/fault.hpp"
+#include "scenario/drill_parser.hpp"
+#include "util/error.hpp"
+
+#include <algorithm>
+
+namespace nixdrill::engine {
+
+using model::FaultKind;
+
+namespace {
+
+bool duringBackup(FaultKind kind) {
+    return kind != FaultKind::BitFlip && kind != FaultKind::DeleteIndex;
+}
+
+/// The repository disk of a disk-full variant: the seeded data, its growth and restic's
+/// overhead must fit, so that only the fault fills it.
+unsigned repositoryDiskFor(const model::Drill& drill, std::size_t services) {
+    unsigned long long bytes = 0;
+    for (const auto& [name, d] : drill.data) {
+        bytes += static_cast<unsigned long long>(d.files) * d.maxFileSize;
+    }
+    bytes += (services > drill.data.size() ? services - drill.data.size() : 0) * 20ULL * 16 * 1024;
+    return static_cast<unsigned>(std::max<unsigned long long>(24, 16 + 2 * bytes / (1024 * 1024)));
+}
+
+model::DrillStep step(model::StepAction action, std::string name) {
+    model::DrillStep s;
+    s.action = action;
+    s.name = std::move(name);
+    return s;
+}
+
+} // namespace
+
+std::vector<FaultKind> allFaultKinds() {
+    return {FaultKind::WrongPassword, FaultKind::RepositoryMissing, FaultKind::PreBackupHookFails,
+            FaultKind::BitFlip,       FaultKind::DeleteIndex,       FaultKind::KillMidBackup,
+            FaultKind::PowerLoss,     FaultKind::DiskFull,          FaultKind::UnitRefusesToStop,
+            FaultKind::ClockJump,     FaultKind::IoErrors};
+}
+
+std::vector<FaultKind> parseFaultList(const std::string& list) {
+    if (list == "all") {
+        return allFaultKinds();
+    }
+    std::vector<FaultKind> out;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        auto comma = list.find(',', start);
+        auto name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        bool found = false;
+        for (auto k : allFaultKinds()) {
+            if (scenario::toString(k) == name) {
+                if (std::find(out.begin(), out.end(), k) == out.end()) {
+                    out.push_back(k);
+                }
+                found = true;
+            }
+        }
+        if (!found) {
+            std::string known;
+            for (auto k : allFaultKinds()) {
+                known += (known.empty() ? "" : ", ") + std::string(scenario::toString(k));
+            }
+            throw util::InputError("--faults: unknown fault kind \"" + name + "\" (all, or a list of: " + known + ")");
+        }
+        if (comma == std::string::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    return out;
+}
+
+model::FaultExpect defaultExpectation(FaultKind kind) {
+    model::FaultExpect e;
+    auto failedRun = [&](const char* category) {
+        e.category = category;
+        e.status = 0;
+        e.lastSuccess = "kept";
+        e.unitsRunning = true;
+        e.snapshot = false;
+    };
+    switch (kind) {
+    case FaultKind::WrongPassword:
+    case FaultKind::RepositoryMissing:
+        failedRun("fatal"); // restic 0.14 exits 1 for both (0.17: 12 and 10)
+        e.repositoryUnchanged = true;
+        break;
+    case FaultKind::PreBackupHookFails:
+        failedRun("prepare_failed");
+        e.repositoryUnchanged = true;
+        break;
+    case FaultKind::KillMidBackup:
+        failedRun("killed");
+        e.lockLeft = true;
+        break;
+    case FaultKind::PowerLoss:
+        e.lastSuccess = "kept";
+        e.unitsRunning = true;
+        e.snapshot = false;
+        break;
+    case FaultKind::DiskFull:
+        failedRun("storage");
+        break;
+    case FaultKind::UnitRefusesToStop:
+        e.category = "ok";
+        e.status = 1;
+        e.lastSuccess = "advanced";
+        e.unitsRunning = true;
+        e.snapshot = true;
+        break;
+    case FaultKind::ClockJump:
+        e.category = "ok";
+        e.snapshot = true;
+        e.retentionHolds = true;
+        break;
+    case FaultKind::IoErrors:
+        e.category = "incomplete";
+        e.status = 0;
+        e.lastSuccess = "kept";
+        e.unitsRunning = true;
+        e.snapshot = true;
+        break;
+    case FaultKind::BitFlip:
+        e.checkDetects = true;
+        e.restoreFails = true;
+        break;
+    case FaultKind::DeleteIndex:
+        e.checkDetects = true;
+        break;
+    }
+    return e;
+}
+
+MatrixResult faultMatrix(const model::Scenario& scenario, const std::vector<FaultKind>& kinds) {
+    if (!scenario.drill) {
+        throw util::InputError(scenario.file + ": /drill: --faults needs a drill scenario");
+    }
+    MatrixResult out;
+    std::size_t services = 0;
+    bool markerHook = false;
+    for (const auto& [name, svc] : scenario.services.items()) {
+        if (svc.is_object() && svc.value("enable", false)) {
+            ++services;
+            auto pre = svc.value("preBackup", std::string());
+            markerHook = markerHook || pre.find(faults::preBackupMarker) != std::string::npos;
+        }
+    }
+    bool handWritten = false;
+    if (scenario.backup && scenario.backup->contains("restic")) {
+        const auto& restic = (*scenario.backup)["restic"];
+        handWritten = restic.contains("jobs") && restic["jobs"].is_object() && !restic["jobs"].empty();
+    }
+    bool singleJob = services == 1 && !handWritten;
+
+    for (auto kind : kinds) {
+        std::string kindName(scenario::toString(kind));
+        bool perJob = kind != FaultKind::WrongPassword && kind != FaultKind::RepositoryMissing &&
+                      kind != FaultKind::BitFlip && kind != FaultKind::DeleteIndex;
+        if (perJob && !singleJob) {
+            out.notApplicable.push_back(kindName + ": acts on one job's run; the scenario has " +
+                                        std::to_string(services) + " service(s)" +
+                                        (handWritten ? " and hand-written jobs" : ""));
+            continue;
+        }
+        if (kind == FaultKind::PreBackupHookFails && !markerHook) {
+            out.notApplicable.push_back(kindName + ": no service's preBackup tests " +
+                                        std::string(faults::preBackupMarker));
+            continue;
+        }
+        if (kind == FaultKind::PowerLoss && scenario.drill->repositoryDiskMiB > 0) {
+            out.notApplicable.push_back(kindName + ": the scenario's repository disk is not mounted again at boot");
+            continue;
+        }
+        model::Scenario v = scenario;
+        v.name = scenario.name + "@" + kindName;
+        v.expect.reset(); // the evaluation half is checked by the scenario itself
+        v.expectError.clear();
+        auto& d = *v.drill;
+        model::Fault fault;
+        fault.kind = kind;
+        fault.expect = defaultExpectation(kind);
+        d.steps.clear();
+        d.steps.push_back(step(model::StepAction::Backup, "1-backup"));
+        if (!duringBackup(kind)) {
+            auto inject = step(model::StepAction::Inject, "2-fault-" + kindName);
+            inject.fault = fault;
+            d.steps.push_back(inject);
+        } else if (kind == FaultKind::ClockJump) {
+            auto a = step(model::StepAction::AdvanceClock, "2-advance-clock");
+            d.steps.push_back(a);
+            d.steps.push_back(step(model::StepAction::Backup, "3-backup"));
+            fault.days = 120;
+            auto b = step(model::StepAction::Backup, "4-fault-" + kindName);
+            b.fault = fault;
+            d.steps.push_back(b);
+            d.steps.push_back(step(model::StepAction::Restore, "5-restore-latest"));
+        } else {
+            if (kind == FaultKind::DiskFull) {
+                d.repositoryDiskMiB = std::max(d.repositoryDiskMiB, repositoryDiskFor(d, services));
+            }
+            // A day apart, so that keep-daily keeps the first snapshot for the restore after.
+            d.steps.push_back(step(model::StepAction::AdvanceClock, "2-advance-clock"));
+            auto b = step(model::StepAction::Backup, "3-fault-" + kindName);
+            b.fault = fault;
+            d.steps.push_back(b);
+            d.steps.push_back(step(model::StepAction::AdvanceClock, "4-advance-clock"));
+            d.steps.push_back(step(model::StepAction::Backup, "5-backup-after-fault"));
+            d.steps.push_back(step(model::StepAction::VerifyRepository, "6-check-after-fault"));
+            auto earlier = step(model::StepAction::Restore, "7-restore-earlier");
+            earlier.snapshot = "1";
+            d.steps.push_back(earlier);
+            d.steps.push_back(step(model::StepAction::Restore, "8-restore-latest"));
+        }
+        out.variants.push_back(std::move(v));
+    }
+    return out;
+}
+
+} // namespace nixdrill::engine

@@ -1,0 +1,316 @@
+///@file runDrill's case bookkeeping: retries reported as flaky, the deadline, redaction of evidence.
+#include "engine/drill_runner.hpp"
+#include "guest/base64.hpp"
+#include "scenario/drill_parser.hpp"
+#include "util/error.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <thread>
+
+namespace nixdrill::model {
+// Outcomes print by name in failed checks.
+std::ostream& operator<<(std::ostream& out, Outcome outcome) {
+    return out << toString(outcome);
+}
+} // namespace nixdrill::model
+
+using namespace nixdrill;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// Agent file operations in memory (the drill writes the password file and the seed archive).
+class FileTransport final : public guest::AgentTransport {
+public:
+    std::map<std::string, std::string> files;
+
+    std::string command(const std::string& text, std::chrono::milliseconds) override {
+        auto cmd = json::parse(text);
+        auto name = cmd["execute"].get<std::string>();
+        const auto& args = cmd.contains("arguments") ? cmd["arguments"] : json::object();
+        json ret = json::object();
+        if (name == "guest-file-open") {
+            auto handle = static_cast<std::int64_t>(open_.size()) + 1;
+            open_[handle] = args["path"].get<std::string>();
+            files[open_[handle]].clear();
+            ret = handle;
+        } else if (name == "guest-file-write") {
+            auto piece = guest::base64Decode(args["buf-b64"].get<std::string>());
+            files[open_.at(args["handle"].get<std::int64_t>())] += piece;
+            ret = {{"count", piece.size()}, {"eof", false}};
+        }
+        return json({{"return", ret}}).dump();
+    }
+
+private:
+    std::map<std::int64_t, std::string> open_;
+};
+
+// A guest whose commands all succeed unless `handler` says otherwise.
+class FakeGuest final : public guest::Guest {
+public:
+    std::function<std::optional<guest::ExecResult>(const std::string&, std::chrono::milliseconds)> handler;
+    std::vector<std::pair<std::string, std::chrono::milliseconds>> commands;
+    FileTransport transport;
+
+    const std::string& name() const override { return name_; }
+    void start() override {}
+    bool isUp() override { return true; }
+    void shutdown(std::chrono::milliseconds) override {}
+    void destroy() noexcept override {}
+    guest::ExecResult exec(std::string_view command, std::chrono::milliseconds timeout,
+                           std::optional<std::string>) override {
+        commands.emplace_back(std::string(command), timeout);
+        guest::ExecResult r;
+        r.command = std::string(command);
+        r.exitCode = 0;
+        if (handler) {
+            if (auto answer = handler(r.command, timeout)) {
+                answer->command = r.command;
+                return *answer;
+            }
+        }
+        return r;
+    }
+    /// The repository password the drill generated (what it wrote to the password file).
+    std::string password() const {
+        auto text = transport.files.at("/run/keys/restic-password");
+        return text.substr(0, text.find('\n'));
+    }
+
+protected:
+    guest::Agent& agent() override { return agent_; }
+
+private:
+    std::string name_ = "fake";
+    guest::Agent agent_{transport};
+};
+
+model::Scenario scenarioWith(const std::string& drillJson) {
+    model::Scenario s;
+    s.name = "unit";
+    s.file = "unit.json";
+    s.drill = scenario::parseDrill(nlohmann::ordered_json::parse(drillJson), "unit.json");
+    return s;
+}
+
+engine::DrillPlan onePlan() {
+    engine::DrillJob job;
+    job.name = "app";
+    job.unit = "restic-backups-app.service";
+    job.paths = {"/var/lib/app"};
+    job.repository = "/var/lib/restic/app";
+    job.passwordFile = "/run/keys/restic-password";
+    engine::DrillPlan plan;
+    plan.jobs.push_back(job);
+    return plan;
+}
+
+bool isCheck(const std::string& cmd) {
+    return cmd.find("restic check") != std::string::npos;
+}
+
+guest::ExecResult exited(int code, std::string err = "") {
+    guest::ExecResult r;
+    r.exitCode = code;
+    r.err = std::move(err);
+    return r;
+}
+
+const char* verifyWithRetries = R"({"data": {"app": {"files": 2}},
+    "steps": [{"action": "verify-repository", "retries": 2}]})";
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(drill_runner)
+
+BOOST_AUTO_TEST_CASE(a_pass_after_a_retry_is_flaky_and_keeps_the_failed_attempt) {
+    auto s = scenarioWith(verifyWithRetries);
+    auto plan = onePlan();
+    FakeGuest g;
+    int checks = 0;
+    g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+        if (isCheck(cmd) && ++checks == 1) {
+            return exited(1, "unable to create lock: repository is already locked");
+        }
+        return std::nullopt;
+    };
+    auto cases = engine::runDrill(s, plan, g, {});
+    BOOST_REQUIRE_EQUAL(cases.size(), 2u);
+    const auto& c = cases[1];
+    BOOST_TEST(checks == 2);
+    BOOST_TEST(c.outcome == model::Outcome::Passed);
+    BOOST_TEST(c.flaky());
+    BOOST_TEST(c.attempts() == 2u);
+    BOOST_REQUIRE_EQUAL(c.failedAttempts.size(), 1u);
+    BOOST_TEST(c.failedAttempts[0].outcome == model::Outcome::Failed);
+    BOOST_TEST(c.failedAttempts[0].message.find("already locked") != std::string::npos);
+    BOOST_TEST(model::countCases(cases).flaky == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(without_retries_a_failure_is_final) {
+    auto s = scenarioWith(R"({"data": {"app": {"files": 2}}, "steps": [{"action": "verify-repository"}]})");
+    auto plan = onePlan();
+    FakeGuest g;
+    int checks = 0;
+    g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+        if (isCheck(cmd) && ++checks == 1) {
+            return exited(1, "Fatal: wrong password");
+        }
+        return std::nullopt;
+    };
+    auto cases = engine::runDrill(s, plan, g, {});
+    BOOST_REQUIRE_EQUAL(cases.size(), 2u);
+    BOOST_TEST(checks == 1);
+    BOOST_TEST(cases[1].outcome == model::Outcome::Failed);
+    BOOST_TEST(cases[1].failedAttempts.empty());
+    BOOST_TEST(!cases[1].flaky());
+}
+
+BOOST_AUTO_TEST_CASE(retries_run_out_then_the_case_fails_with_every_attempt) {
+    auto s = scenarioWith(verifyWithRetries);
+    auto plan = onePlan();
+    FakeGuest g;
+    int checks = 0;
+    g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+        if (isCheck(cmd)) {
+            ++checks;
+            return exited(1, "Fatal: pack abc is damaged");
+        }
+        return std::nullopt;
+    };
+    auto cases = engine::runDrill(s, plan, g, {});
+    BOOST_TEST(checks == 3);
+    BOOST_TEST(cases[1].outcome == model::Outcome::Failed);
+    BOOST_TEST(cases[1].failedAttempts.size() == 2u);
+    BOOST_TEST(!cases[1].flaky());
+    BOOST_TEST(model::countCases(cases).flaky == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_deadline_already_passed_breaks_the_first_step_and_skips_the_rest) {
+    auto s = scenarioWith(verifyWithRetries);
+    auto plan = onePlan();
+    FakeGuest g;
+    engine::DrillOptions o;
+    o.deadline = std::chrono::steady_clock::now() - 1s;
+    o.deadlineWhat = "the run deadline (--deadline 5 s)";
+    auto cases = engine::runDrill(s, plan, g, o);
+    BOOST_REQUIRE_EQUAL(cases.size(), 2u);
+    BOOST_TEST(cases[0].outcome == model::Outcome::Broken);
+    BOOST_TEST(cases[0].message == "not started: the run deadline (--deadline 5 s) passed");
+    BOOST_TEST(cases[1].outcome == model::Outcome::Skipped);
+    BOOST_TEST(cases[1].message == "not run: the run deadline (--deadline 5 s) passed");
+    BOOST_TEST(g.commands.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_step_cut_by_the_deadline_is_broken_with_what_it_waited_for_and_not_retried) {
+    auto s = scenarioWith(R"({"data": {"app": {"files": 2}}, "timeouts": {"step": 600},
+        "steps": [{"action": "verify-repository", "retries": 3}, {"action": "check-metrics"}]})");
+    auto plan = onePlan();
+    FakeGuest g;
+    int checks = 0;
+    g.handler = [&](const std::string& cmd, std::chrono::milliseconds timeout) -> std::optional<guest::ExecResult> {
+        if (isCheck(cmd)) {
+            ++checks;
+            // A hung restic: the agent gives up when the (deadline-cut) timeout is over.
+            std::this_thread::sleep_for(timeout);
+            throw util::TimeoutError("`restic check` did not finish within " + std::to_string(timeout.count()) +
+                                     " ms (guest pid 7 and its children killed)");
+        }
+        return std::nullopt;
+    };
+    engine::DrillOptions o;
+    o.deadline = std::chrono::steady_clock::now() + 1500ms;
+    o.deadlineWhat = "the run deadline (--deadline 2 s)";
+    auto t0 = std::chrono::steady_clock::now();
+    auto cases = engine::runDrill(s, plan, g, o);
+    auto took = std::chrono::steady_clock::now() - t0;
+    BOOST_REQUIRE_EQUAL(cases.size(), 3u);
+    BOOST_TEST(cases[0].outcome == model::Outcome::Passed);
+    BOOST_TEST(cases[1].outcome == model::Outcome::Broken);
+    BOOST_TEST(cases[1].message.find("the run deadline (--deadline 2 s) passed during this step; it was waiting "
+                                     "for: `restic check` did not finish") == 0,
+               cases[1].message);
+    BOOST_TEST(checks == 1); // past the deadline nothing is retried
+    BOOST_TEST(cases[2].outcome == model::Outcome::Skipped);
+    BOOST_TEST(cases[2].message == "not run: the run deadline (--deadline 2 s) passed");
+    // The 600 s step timeout was cut to the deadline (at least 1 s, so a call can still report).
+    BOOST_TEST(took < 5s);
+}
+
+BOOST_AUTO_TEST_CASE(the_password_is_redacted_from_messages_evidence_and_attempts) {
+    auto s = scenarioWith(verifyWithRetries);
+    auto plan = onePlan();
+    FakeGuest g;
+    int checks = 0;
+    g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+        if (isCheck(cmd)) {
+            // A (hypothetical) restic that echoes its password in an error.
+            return exited(1,
+                          "Fatal: password " + g.password() + " is wrong (attempt " + std::to_string(++checks) + ")");
+        }
+        return std::nullopt;
+    };
+    auto cases = engine::runDrill(s, plan, g, {});
+    auto secret = g.password();
+    BOOST_REQUIRE_GE(secret.size(), 20u);
+    const auto& c = cases[1];
+    BOOST_TEST(c.outcome == model::Outcome::Failed);
+    BOOST_TEST(c.message.find("[REDACTED]") != std::string::npos, c.message);
+    BOOST_TEST(c.message.find(secret) == std::string::npos);
+    BOOST_REQUIRE_EQUAL(c.failedAttempts.size(), 2u);
+    for (const auto& a : c.failedAttempts) {
+        BOOST_TEST(a.message.find(secret) == std::string::npos);
+        BOOST_TEST(a.message.find("[REDACTED]") != std::string::npos);
+        BOOST_TEST(a.output.find(secret) == std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_planted_secret_prefix_marks_the_generated_password) {
+    auto s = scenarioWith(R"({"data": {"app": {"files": 2}}, "steps": [{"action": "verify-repository"}]})");
+    auto plan = onePlan();
+    FakeGuest g;
+    ::setenv("NIXDRILL_TEST_PLANTED_SECRET", "PLANTED-4f1c", 1);
+    auto cases = engine::runDrill(s, plan, g, {});
+    ::unsetenv("NIXDRILL_TEST_PLANTED_SECRET");
+    auto secret = g.password();
+    BOOST_TEST(secret.rfind("PLANTED-4f1c", 0) == 0, secret);
+    BOOST_TEST(secret.size() > std::string("PLANTED-4f1c").size() + 30);
+}
+
+// Isolation: a drill refuses repositories outside its guest's own disks.
+BOOST_AUTO_TEST_CASE(a_drill_refuses_repositories_outside_its_guest) {
+    auto evaluation = [](const std::string& url) {
+        return json{{"backup",
+                     {{"jobOrder", {"app"}},
+                      {"jobs",
+                       {{"app",
+                         {{"paths", {"/var/lib/app"}},
+                          {"repository", url},
+                          {"repositoryName", "offsite"},
+                          {"passwordFile", "/run/keys/pw"}}}}}}}};
+    };
+    BOOST_TEST(engine::planFromEvaluation(evaluation("/var/lib/restic")).jobs.at(0).repository == "/var/lib/restic");
+    for (std::string url :
+         {"s3:s3.amazonaws.com/bucket", "sftp:user@host:/srv/restic", "rest:https://host:8000/", "b2:bucket:path",
+          "rclone:remote:path", "azure:container:/", "gs:bucket:/", "relative/path"}) {
+        try {
+            engine::planFromEvaluation(evaluation(url));
+            BOOST_FAIL("accepted " + url);
+        } catch (const util::InputError& e) {
+            std::string m = e.what();
+            BOOST_TEST(m.find("/backup/jobs/app/repository: a drill only writes to a repository on its guest's own "
+                              "disks") == 0,
+                       m);
+            BOOST_TEST(m.find("modules.backup.restic.repositories.offsite.url") != std::string::npos, m);
+            BOOST_TEST(m.find(url) != std::string::npos);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

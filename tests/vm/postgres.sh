@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The PostgreSQL drill through the real nixdrill binary, libvirt and QEMU (Debian guest with
+# postgresql-15): seeded rows, a writer during the backup, drop, the rendered restore script,
+# the consistency checks, and pg_dump failing (prepare_failed, units back, no snapshot). Plus a
+# negative control: with the rendered restore broken (pg_restore without --create restores into
+# the wrong database), pg-restore must fail and say why. Prints TAP.
+# Usage: postgres.sh NIXDRILL SOURCE_ROOT
+set -uo pipefail
+nixdrill=${1:?nixdrill binary} root=${2:?source root}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+scenario=$root/scenarios/postgres/drill-postgres.json
+ours() { virsh -c qemu:///system list --all --name 2>/dev/null | grep -c -- '-drill-postgres$' || true; }
+
+# 1. The drill passes, one testcase per step.
+start=$(date +%s)
+"$nixdrill" run "$scenario" --junit "$work/j.xml" --json "$work/r.json" >"$work/out" 2>&1
+rc=$?
+echo "# postgres drill took $(($(date +%s) - start)) s"
+sed 's/^/# /' "$work/out"
+check "postgres drill passes" test $rc -eq 0
+for step in 1-pg-seed 2-backup 3-pg-drop pg-restore-dropped restore-files 6-check-metrics 7-pg-dump-fails; do
+    check "step $step passed" grep -q "^PASS .*drill-postgres/$step " "$work/out"
+done
+check "the writer was running during the backup" grep -q 'when they ended (writer running)' "$work/j.xml"
+check "the restored rows are checked against the generator" grep -q 'rows unlike the generator, checksum' "$work/j.xml"
+check "no drill-postgres domain left" test "$(ours)" -eq 0
+
+# 2. Negative control: the rendered restore no longer recreates the database.
+cp -r "$root/nix" "$work/nix-broken"
+sed -i 's/pg_restore --clean --if-exists --create --exit-on-error/pg_restore --clean --if-exists --exit-on-error/' \
+    "$work/nix-broken/lib/postgres.nix"
+check "the --create flag was really removed" bash -c "! grep -q 'pg_restore --clean --if-exists --create' '$work/nix-broken/lib/postgres.nix'"
+"$nixdrill" run --nix-dir "$work/nix-broken" "$scenario" >"$work/out" 2>&1
+check "broken restore makes the run fail" test $? -eq 1
+check "the pg-restore step fails" grep -q '^FAIL .*drill-postgres/pg-restore-dropped' "$work/out"
+check "it says the database cannot be read" grep -q 'database appdb: cannot read the restored rows' "$work/out"
+check "no drill-postgres domain left" test "$(ours)" -eq 0
+
+tap_finish
