@@ -26,6 +26,8 @@ if [[ ${NIXDRILL_BENCH_VM:-1} != 0 ]] && virsh -c qemu:///system version >/dev/n
     "$build/bench/manifest-bench" 2000 32 3
     echo "== parallel drills (two short drills, serial then --jobs 2)"
     bash "$root/bench/parallel-drills.sh" "$build/harness/cli/nixdrill" 2
+    echo "== harness overhead in the shipped drills (own CPU and agent channel vs wall)"
+    bash "$root/bench/harness-overhead.sh" "$build/harness/cli/nixdrill"
 else
     echo "== VM benchmarks skipped (libvirtd not reachable: run scripts/vm/start-libvirt.sh as root)"
 fi

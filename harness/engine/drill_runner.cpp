@@ -788,8 +788,14 @@ private:
         if (dbs.empty()) {
             throw util::InputError("pg-seed: no job of the scenario has backup.postgres.databases");
         }
-        // The guest image leaves PostgreSQL off at boot (it costs every other drill boot time).
-        must("systemctl start postgresql.service");
+        // The Debian guest image has no cluster (one would start with any unit named
+        // postgresql.service and fill /var/lib/postgresql): create the newest version's here. A
+        // NixOS guest has no pg_createcluster; its postgresql.service initialises the data dir.
+        must("if command -v pg_createcluster >/dev/null && [ -z \"$(pg_lsclusters -h)\" ]; then "
+             "pg_createcluster \"$(ls /usr/lib/postgresql | sort -n | tail -n 1)\" main >/dev/null; fi");
+        // Left off at boot (it costs every other drill boot time); the generator that makes
+        // postgresql.service want the new cluster runs on daemon-reload.
+        must("systemctl daemon-reload && systemctl start postgresql.service");
         bool ready = false;
         for (int i = 0; i < 120 && !ready; ++i) {
             ready = sh("runuser -u postgres -- pg_isready -q").succeeded();

@@ -9,11 +9,23 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <sys/resource.h>
 #include <thread>
 
 namespace nixdrill::engine {
 
 namespace {
+
+/// CPU time (user + system) of the calling thread: one thread drives one drill, so this is the
+/// harness's own work for it (parsing, diffing, hashing replies, agent protocol).
+double threadCpuSeconds() {
+    rusage u{};
+    if (::getrusage(RUSAGE_THREAD, &u) != 0) {
+        return 0;
+    }
+    auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return tv(u.ru_utime) + tv(u.ru_stime);
+}
 
 std::string seconds(double s) {
     char buf[32];
@@ -134,6 +146,7 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
             return;
         }
         auto wallStart = std::chrono::steady_clock::now();
+        double cpuStart = threadCpuSeconds();
         if (options.deadline && wallStart >= *options.deadline) {
             add(brokenCase("not drilled: " + options.deadlineWhat + " passed before this drill started"));
             return;
@@ -170,6 +183,14 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
                 std::lock_guard lock(providerMutex);
                 facts = provider.guestFacts(*guest);
             }
+            // The agent channel's cost: with the harness's CPU time below, what the harness adds
+            // to the drill (docs/performance.md, "harness overhead").
+            auto agentStats = guest->agentStats();
+            facts["count.agent.calls"] = std::to_string(agentStats.calls);
+            facts["agent.inCalls"] = seconds(agentStats.inCalls.count());
+            facts["count.agent.execs"] = std::to_string(agentStats.execs);
+            facts["agent.inExecs"] = seconds(agentStats.inExecs.count());
+            facts["count.agent.polls"] = std::to_string(agentStats.polls);
             guest->destroy();
             double boot = 0;
             if (auto it = facts.find("boot"); it != facts.end()) {
@@ -187,6 +208,7 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
         }
         task.profile["wall"] =
             seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count());
+        task.profile["harness.cpu"] = seconds(threadCpuSeconds() - cpuStart);
     };
 
     // Admission in scenario order: a drill starts when a job is free and its memory fits in
@@ -240,7 +262,7 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
             run.properties[k] = v;
         }
         run.properties["drills.jobs"] = std::to_string(jobs);
-        run.properties["drills.memoryBudgetMiB"] =
+        run.properties["drills.memoryBudgetMib"] =
             options.memoryBudgetMiB == 0 ? "unlimited" : std::to_string(options.memoryBudgetMiB);
         run.properties["drills.wall"] = seconds(drillsWall);
     }

@@ -59,7 +59,16 @@ std::string ExecResult::describe() const {
 Agent::Agent(AgentTransport& transport, AgentOptions options) : transport_(transport), options_(options) {}
 
 nlohmann::json Agent::call(const std::string& json, const char* what, std::chrono::milliseconds timeout) {
-    std::string reply = transport_.command(json, timeout);
+    auto start = Clock::now();
+    ++stats_.calls;
+    std::string reply;
+    try {
+        reply = transport_.command(json, timeout);
+    } catch (...) {
+        stats_.inCalls += Clock::now() - start;
+        throw;
+    }
+    stats_.inCalls += Clock::now() - start;
     try {
         return protocol::decodeReply(reply);
     } catch (const nlohmann::json::exception& e) {
@@ -111,6 +120,8 @@ ExecResult Agent::exec(const protocol::ExecRequest& request, std::chrono::millis
         auto status =
             protocol::decodeExecStatus(call(protocol::encodeExecStatus(pid), "guest-exec-status", remaining(deadline)));
         if (status.exited) {
+            ++stats_.execs;
+            stats_.inExecs += Clock::now() - start;
             result.exitCode = status.exitCode.value_or(-1);
             result.signal = status.signal;
             result.out = std::move(status.out);
@@ -119,6 +130,7 @@ ExecResult Agent::exec(const protocol::ExecRequest& request, std::chrono::millis
             result.elapsed = Clock::now() - start;
             return result;
         }
+        ++stats_.polls;
         if (Clock::now() >= deadline) {
             break;
         }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,9 +66,31 @@ struct AgentOptions {
     std::size_t writeChunk = 64 * 1024;
 };
 
+/// What the agent channel cost so far: the harness's share of a drill's time (issue: harness
+/// overhead) is read from here.
+struct AgentStats {
+    std::uint64_t calls = 0;                 ///< agent RPCs (exec, exec-status polls, file chunks, ping)
+    std::chrono::duration<double> inCalls{}; ///< wall time spent waiting for RPC replies
+    std::uint64_t execs = 0;                 ///< commands run
+    std::chrono::duration<double> inExecs{}; ///< wall time from each command's start to its exit being seen
+    std::uint64_t polls = 0;                 ///< guest-exec-status calls that found the command still running
+
+    AgentStats& operator+=(const AgentStats& o) {
+        calls += o.calls;
+        inCalls += o.inCalls;
+        execs += o.execs;
+        inExecs += o.inExecs;
+        polls += o.polls;
+        return *this;
+    }
+};
+
 class Agent {
 public:
     explicit Agent(AgentTransport& transport, AgentOptions options = {});
+
+    /// Counters since construction (not thread-safe: one thread drives a guest).
+    const AgentStats& stats() const { return stats_; }
 
     /// True when guest-ping is answered within `timeout`; false when the agent is not connected
     /// or does not answer.
@@ -107,6 +130,7 @@ private:
 
     AgentTransport& transport_;
     AgentOptions options_;
+    AgentStats stats_;
 };
 
 } // namespace nixdrill::guest

@@ -73,6 +73,10 @@ public:
     /// @throws CommandFailed when the unit fails, WaitTimedOut.
     void waitForUnit(std::string_view unit, std::chrono::milliseconds timeout);
 
+    /// What the agent channel has cost since this guest was created (all its boots); zero for
+    /// guests without an agent.
+    virtual AgentStats agentStats() const { return {}; }
+
     /// @throws vm::AgentCommandError (no such file, ...), vm::LibvirtError
     std::string readFile(std::string_view path);
     /// @throws vm::AgentCommandError, vm::LibvirtError

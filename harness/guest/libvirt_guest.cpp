@@ -100,7 +100,7 @@ void ImageGuest::powerCycle(std::chrono::milliseconds bootTimeout) {
         // command line, whether the guest was booted cold or restored from a saved state.
         auto xml = domain_->xml();
         auto name = domain_->name();
-        agent_.reset();
+        retireAgent();
         transport_.reset();
         domain_->destroy();
         domain_.reset();
@@ -120,6 +120,21 @@ void ImageGuest::powerCycle(std::chrono::milliseconds bootTimeout) {
     }
 }
 
+void ImageGuest::retireAgent() noexcept {
+    if (agent_) {
+        pastAgents_ += agent_->stats();
+        agent_.reset();
+    }
+}
+
+AgentStats ImageGuest::agentStats() const {
+    AgentStats total = pastAgents_;
+    if (agent_) {
+        total += agent_->stats();
+    }
+    return total;
+}
+
 void ImageGuest::connectAgent() {
     transport_ = std::make_unique<DomainAgentTransport>(*domain_);
     agent_ = std::make_unique<Agent>(*transport_);
@@ -135,7 +150,7 @@ void ImageGuest::connectAgent() {
 }
 
 void ImageGuest::dropDomain() noexcept {
-    agent_.reset();
+    retireAgent();
     transport_.reset();
     if (domain_) {
         try {
@@ -300,7 +315,7 @@ void ImageGuest::prepareWarmSlot(vm::WarmSlot& slot) {
     }
     agent_->run("sync", std::chrono::minutes(1));
     domain_->save(slot.statePath());
-    agent_.reset();
+    retireAgent();
     transport_.reset();
     domain_.reset(); // gone already: the save stopped it
     preparingConsole_.clear();

@@ -84,6 +84,7 @@ public:
 
 protected:
     Agent& agent() override;
+    AgentStats agentStats() const override;
     /// The disks of the domain (root overlay first where there is one), created in `dir`.
     virtual std::vector<vm::DiskSpec> prepareDisks(const std::filesystem::path& dir) = 0;
 
@@ -102,6 +103,8 @@ private:
     std::string warmKey() const;
     /// Connects the agent of domain_ and waits for it (console tail on failure).
     void connectAgent();
+    /// Drops the current agent, keeping its counters.
+    void retireAgent() noexcept;
     /// guest-sync with a fresh id: proves the restored agent channel carries new replies.
     /// @throws GuestBroken, vm::LibvirtError
     void syncAgent();
@@ -115,6 +118,7 @@ private:
     std::optional<vm::Domain> domain_;
     std::unique_ptr<DomainAgentTransport> transport_;
     std::unique_ptr<Agent> agent_;
+    AgentStats pastAgents_; ///< the counters of the agents of earlier boots (power cycles, saves)
     BootTimes bootTimes_;
     /// Held while a guest restored from it runs (its name and UUID are the slot's).
     std::optional<vm::WarmSlot> warmSlot_;

@@ -1,7 +1,9 @@
 ///@file Prometheus textfile-collector output.
 #include "report/prometheus.hpp"
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <map>
 #include <sstream>
@@ -48,6 +50,28 @@ int severity(model::Outcome o) {
         return 3;
     }
     return 3;
+}
+
+/// A property key as a Prometheus label name in snake_case ("drills.memoryBudgetMib" ->
+/// "drills_memory_budget_mib"), or "" when none can be made.
+std::string labelName(const std::string& key) {
+    std::string label;
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        auto c = static_cast<unsigned char>(key[i]);
+        if (std::isupper(c)) {
+            bool afterLower = i > 0 && std::islower(static_cast<unsigned char>(key[i - 1]));
+            if (afterLower && !label.empty() && label.back() != '_') {
+                label += '_';
+            }
+            label += static_cast<char>(std::tolower(c));
+        } else {
+            label += (std::isalnum(c) || c == '_') ? static_cast<char>(c) : '_';
+        }
+    }
+    if (label.empty() || std::isdigit(static_cast<unsigned char>(label.front())) || label.rfind("__", 0) == 0) {
+        return "";
+    }
+    return label;
 }
 
 } // namespace
@@ -164,17 +188,60 @@ std::string renderPrometheus(const model::RunResult& run) {
         w.header("nixdrill_run_start_timestamp_seconds", "gauge", "When the last run started, in Unix time.");
         w.sample("nixdrill_run_start_timestamp_seconds", {{"command", cmd}}, std::to_string(*ts));
     }
-    w.header("nixdrill_run_info", "gauge", "Versions and settings of the last run, as labels.");
+    // Per-drill timings ("profile.<scenario>.<phase>") are measurements, not settings: as labels
+    // of nixdrill_run_info they would make a new series every run, so they get their own gauge.
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> profile; // scenario -> (phase, value)
     std::vector<std::pair<std::string, std::string>> info = {{"command", cmd}};
     for (const auto& [k, v] : run.properties) {
-        std::string label;
-        for (char c : k) {
-            label += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+        if (k.rfind("profile.", 0) == 0) {
+            // Phases have dots too ("boot.agent"): the scenario is the longest known name that fits.
+            std::string rest = k.substr(8), scenario;
+            for (const auto& entry : scenarios) {
+                const auto& name = entry.first.first;
+                if (rest.size() > name.size() + 1 && rest.compare(0, name.size(), name) == 0 &&
+                    rest[name.size()] == '.' && name.size() > scenario.size()) {
+                    scenario = name;
+                }
+            }
+            char* end = nullptr;
+            std::strtod(v.c_str(), &end);
+            if (!scenario.empty() && !v.empty() && end != nullptr && *end == '\0') {
+                profile[scenario].emplace_back(rest.substr(scenario.size() + 1), v);
+            }
+            continue;
         }
-        if (!label.empty() && !std::isdigit(static_cast<unsigned char>(label.front())) && label.rfind("__", 0) != 0) {
+        if (k == "drills.wall") {
+            continue; // nixdrill_run_duration_seconds says it
+        }
+        if (auto label = labelName(k); !label.empty()) {
             info.emplace_back(label, v);
         }
     }
+    // Profile keys are times in seconds, except counts ("count.<what>").
+    auto profileGauge = [&](const char* name, const char* help, const char* label, bool counts) {
+        bool headed = false;
+        for (const auto& [scenario, phases] : profile) {
+            for (const auto& [phase, value] : phases) {
+                bool isCount = phase.rfind("count.", 0) == 0;
+                if (isCount != counts) {
+                    continue;
+                }
+                if (!headed) {
+                    w.header(name, "gauge", help);
+                    headed = true;
+                }
+                w.sample(name, {{"command", cmd}, {"scenario", scenario}, {label, counts ? phase.substr(6) : phase}},
+                         value);
+            }
+        }
+    };
+    profileGauge("nixdrill_drill_phase_seconds",
+                 "Time of each phase of a drill (boot, steps by kind, agent channel, harness CPU, wall) in the last "
+                 "run.",
+                 "phase", false);
+    profileGauge("nixdrill_drill_operations", "Operations counted during a drill (agent calls, commands, polls).",
+                 "what", true);
+    w.header("nixdrill_run_info", "gauge", "Versions and settings of the last run, as labels.");
     w.sample("nixdrill_run_info", info, "1");
     return w.out.str();
 }

@@ -26,8 +26,8 @@ cache=${NIXDRILL_GUEST_CACHE:-/var/cache/nixdrill/guests}
 agent_channel=org.qemu.guest_agent.0
 
 # Packages of the systemd guest. util-linux-extra has hwclock, which qemu-ga's guest-set-time runs.
-# postgresql-15 and pgbackrest serve the PostgreSQL drills (scenarios/postgres); the cluster
-# 15/main is created by the package and left disabled at boot (drills start it when they need it).
+# postgresql-15 and pgbackrest serve the PostgreSQL drills (scenarios/postgres); the package's
+# cluster is dropped (pg-seed creates one when a drill needs it).
 # dmsetup serves the io-errors fault (device-mapper error target over a copy of the data).
 systemd_packages=(systemd-sysv udev kmod qemu-guest-agent restic coreutils util-linux util-linux-extra
     e2fsprogs procps jq dmsetup postgresql-15 postgresql-client-15 pgbackrest)
@@ -322,7 +322,12 @@ build_systemd_guest() {
         systemd-update-utmp-runlevel.service systemd-random-seed.service; do
         ln -sf /dev/null "$root/etc/systemd/system/$unit"
     done
-    # PostgreSQL costs boot time in every drill: started by the drills that use it.
+    # No PostgreSQL cluster in the image: the package's 15/main would start with any unit named
+    # postgresql.service (its generator makes that unit want every cluster), and its files would
+    # live in /var/lib/postgresql, which drills without PostgreSQL use as a service's data dir.
+    # The PostgreSQL drills create the cluster they need (pg-seed).
+    chroot "$root" pg_dropcluster 15 main
+    [[ ! -e $root/var/lib/postgresql/15/main ]] || die "pg_dropcluster left /var/lib/postgresql/15/main"
     rm -f "$root/etc/systemd/system/multi-user.target.wants/postgresql.service"
     # Modules the drills may load later (loop, dm, 9p, ...): the whole tree of the boot kernel.
     mkdir -p "$root/lib/modules"

@@ -67,6 +67,39 @@ check "unwritable report exits 2" test $? -eq 2
 check "says reports not written" grep -q 'reports not written' "$work/out"
 check "good junit left untouched" cmp -s "$work/j.xml" "$work/keep.xml"
 
+# 7b. The report directory is full, then read-only (a tmpfs of our own; the CI runs as root): the
+# run says so, exits 2, and none of the three good reports is replaced or left half-written.
+full=$work/full
+mkdir -p "$full"
+if mount -t tmpfs -o size=64k nixdrill-e2e "$full" 2>"$work/out"; then
+    # umount on exit too: the trap above only removes files.
+    trap 'umount "$full" 2>/dev/null; rm -rf "$work"' EXIT
+    reports=(--junit "$full/j.xml" --prometheus "$full/m.prom" --json "$full/r.json")
+    "$nixdrill" eval "$root/scenarios/collector" "${reports[@]}" >"$work/out" 2>&1
+    check "full disk: the first reports are written" test $? -eq 0
+    cp "$full/j.xml" "$work/good.xml" && cp "$full/m.prom" "$work/good.prom" && cp "$full/r.json" "$work/good.json"
+    # Fill what is left: the whole suite's reports (larger) cannot fit.
+    dd if=/dev/zero of="$full/fill" bs=1k count=1024 2>/dev/null
+    "$nixdrill" eval "$root/scenarios" "${reports[@]}" >"$work/out" 2>&1
+    check "full disk: exits 2" test $? -eq 2
+    check "full disk: says no space is left" grep -q 'reports not written: .*No space left on device' "$work/out"
+    check "full disk: the good reports are untouched" bash -c "cmp -s '$work/good.xml' '$full/j.xml' &&
+        cmp -s '$work/good.prom' '$full/m.prom' && cmp -s '$work/good.json' '$full/r.json'"
+    check "full disk: no temporary file left" test "$(find "$full" -mindepth 1 -not -name fill | wc -l)" -eq 3
+    rm -f "$full/fill"
+    mount -o remount,ro "$full"
+    "$nixdrill" eval "$root/scenarios" "${reports[@]}" >"$work/out" 2>&1
+    check "read-only: exits 2" test $? -eq 2
+    check "read-only: says the file system is read-only" grep -q 'reports not written: .*Read-only file system' "$work/out"
+    check "read-only: the good reports are untouched" bash -c "cmp -s '$work/good.xml' '$full/j.xml' &&
+        cmp -s '$work/good.prom' '$full/m.prom' && cmp -s '$work/good.json' '$full/r.json'"
+    umount "$full"
+else
+    # Not root (a developer's machine): the unit test of atomic writes still covers the mechanism.
+    echo "ok $((n + 1)) - full / read-only report directory # SKIP cannot mount a tmpfs: $(head -c 200 "$work/out")"
+    n=$((n + 1))
+fi
+
 # 8. Usage errors.
 "$nixdrill" eval >"$work/out" 2>&1
 check "eval without paths exits 2" test $? -eq 2

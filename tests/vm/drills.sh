@@ -28,7 +28,7 @@ check "no nixdrill domain left" test "$(domains)" -eq 0
 # 2. Negative control: the rendered cleanup no longer starts the units again.
 cp -r "$root/nix" "$work/nix-broken"
 sed -i '/systemctl start \${shell.quote u} || nixdrill_rc=\$?/d' "$work/nix-broken/lib/backup.nix"
-check "the cleanup was really removed" bash -c "! grep -q 'systemctl start \${shell.quote u}' '$work/nix-broken/lib/backup.nix'"
+check "the cleanup was really removed" bash -c "! grep -qF 'systemctl start \${shell.quote u} || nixdrill_rc' '$work/nix-broken/lib/backup.nix'"
 "$nixdrill" run --nix-dir "$work/nix-broken" "$root/scenarios/drills/drill-single-service.json" >"$work/out" 2>&1
 check "broken cleanup makes the run fail" test $? -eq 1
 check "the backup step fails" grep -q '^FAIL .*drill-single-service/1-backup' "$work/out"

@@ -13,13 +13,13 @@ trap 'rm -rf "$work"' EXIT
 drill=$root/tests/vm/warm_drill.json
 prop() { jq -r --arg k "$2" '.properties[$k] // "missing"' "$1"; }
 
-for n in 1 2; do
+for i in 1 2; do
     start=$(date +%s)
-    "$nixdrill" run --warm --jobs 1 "$drill" --json "$work/r$n.json" >"$work/out$n" 2>&1
+    "$nixdrill" run --warm --jobs 1 "$drill" --json "$work/r$i.json" >"$work/out$i" 2>&1
     rc=$?
-    echo "# warm run $n took $(($(date +%s) - start)) s"
-    sed 's/^/# /' "$work/out$n"
-    check "warm run $n: the drill passes" test $rc -eq 0
+    echo "# warm run $i took $(($(date +%s) - start)) s"
+    sed 's/^/# /' "$work/out$i"
+    check "warm run $i: the drill passes" test $rc -eq 0
 done
 check "the first run saved the state" test "$(prop "$work/r1.json" profile.warm_drill.start)" = warm-saved
 check "the second run restored it" test "$(prop "$work/r2.json" profile.warm_drill.start)" = warm

@@ -172,6 +172,37 @@ BOOST_AUTO_TEST_CASE(prometheus_counts_flaky_cases) {
                std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(prometheus_run_info_has_snake_case_settings_and_profiles_are_a_gauge) {
+    auto run = test::retriedRun();
+    run.properties = {{"drills.memoryBudgetMib", "18932"},
+                      {"drills.wall", "36.5"},
+                      {"guest.start", "cold"},
+                      {"profile.single.boot.agent", "5.5"},
+                      {"profile.single.step.backup", "9.25"},
+                      {"profile.single.start", "cold"},
+                      {"profile.single.count.agent.calls", "412"},
+                      {"profile.unknown-scenario.boot", "1"}};
+    auto prom = report::renderPrometheus(run);
+    // promtool's lint rejects camelCase label names; timings as labels would be a new series per run.
+    BOOST_TEST(prom.find("drills_memory_budget_mib=\"18932\"") != std::string::npos, prom);
+    BOOST_TEST(prom.find("guest_start=\"cold\"") != std::string::npos, prom);
+    BOOST_TEST(prom.find("memoryBudget") == std::string::npos, prom);
+    BOOST_TEST(prom.find("drills_wall") == std::string::npos, prom);
+    BOOST_TEST(prom.find("profile_") == std::string::npos, prom);
+    BOOST_TEST(prom.find("nixdrill_drill_phase_seconds{command=\"run\",scenario=\"single\",phase=\"boot.agent\"} "
+                         "5.5\n") != std::string::npos,
+               prom);
+    BOOST_TEST(prom.find("nixdrill_drill_phase_seconds{command=\"run\",scenario=\"single\",phase=\"step.backup\"} "
+                         "9.25\n") != std::string::npos,
+               prom);
+    BOOST_TEST(prom.find("nixdrill_drill_operations{command=\"run\",scenario=\"single\",what=\"agent.calls\"} 412\n") !=
+                   std::string::npos,
+               prom);
+    BOOST_TEST(prom.find("phase=\"count.") == std::string::npos, prom);
+    BOOST_TEST(prom.find("phase=\"start\"") == std::string::npos, prom);  // not a number
+    BOOST_TEST(prom.find("unknown-scenario") == std::string::npos, prom); // no such scenario in the run
+}
+
 BOOST_AUTO_TEST_CASE(terminal_says_flaky) {
     auto run = test::retriedRun();
     auto line = report::renderCaseLine(run.suites[0].cases[0]);
