@@ -4,6 +4,9 @@
 # Usage: build-guest.sh [--key | --prune] KIND
 #   KIND    initramfs  busybox + qemu-ga + restic in an initramfs, no disk (boots in ~4 s)
 #           systemd    Debian (debootstrap minbase) with systemd, on an ext4 root disk (~10 s)
+#           systemd-zfs the systemd guest plus OpenZFS (Debian contrib's zfs-dkms, its module built
+#                      here for the guest kernel, and zfsutils-linux); only drills with a `zfs` field
+#                      use it (scenarios/zfs), so the plain systemd image does not pay for it
 #   --key   print the cache key of KIND and exit without building
 #   --prune after building, delete the other cached images of KIND that no running process
 #           (a QEMU booted from it) refers to
@@ -31,6 +34,8 @@ agent_channel=org.qemu.guest_agent.0
 # dmsetup serves the io-errors fault (device-mapper error target over a copy of the data).
 systemd_packages=(systemd-sysv udev kmod qemu-guest-agent restic coreutils util-linux util-linux-extra
     e2fsprogs procps jq dmsetup postgresql-15 postgresql-client-15 pgbackrest)
+# Added to the systemd-zfs guest (from contrib): the kernel headers dkms builds the module against.
+zfs_packages=(linux-headers-"${NIXDRILL_GUEST_KERNEL:-KERNEL}" zfs-dkms zfsutils-linux)
 # Host binaries copied into the initramfs guest (with their shared libraries).
 initramfs_binaries=(/usr/sbin/qemu-ga /usr/bin/restic /usr/bin/jq)
 # Host packages whose files end up in the initramfs guest: their versions are part of its key.
@@ -61,7 +66,8 @@ case ${1:-} in
     ;;
 esac
 kind=${1:-}
-[[ $kind == initramfs || $kind == systemd ]] || die "usage: build-guest.sh [--key] initramfs|systemd"
+[[ $kind == initramfs || $kind == systemd || $kind == systemd-zfs ]] ||
+    die "usage: build-guest.sh [--key | --prune] initramfs|systemd|systemd-zfs"
 
 kernel_version=${NIXDRILL_GUEST_KERNEL:-}
 if [[ -z $kernel_version ]]; then
@@ -71,6 +77,7 @@ fi
 [[ -n $kernel_version && -f /boot/vmlinuz-$kernel_version ]] ||
     die "no kernel /boot/vmlinuz-${kernel_version:-*-amd64}; install linux-image-amd64"
 modules_dir=/lib/modules/$kernel_version
+zfs_packages[0]=linux-headers-$kernel_version
 [[ -d $modules_dir ]] || die "$modules_dir missing"
 
 # The Debian mirror apt uses here: deb822 sources first, then the one-line format.
@@ -115,14 +122,20 @@ key_inputs() {
         dpkg-query -W "${initramfs_host_packages[@]}"
     else
         echo "packages=${systemd_packages[*]}"
+        [[ $kind != systemd-zfs ]] || echo "zfs=${zfs_packages[*]} security=$security_mirror"
         echo "mirror=$mirror suite=$suite"
     fi
 }
 
-if [[ $kind == systemd ]]; then
+if [[ $kind == systemd || $kind == systemd-zfs ]]; then
     # shellcheck source=/dev/null
     suite=${NIXDRILL_DEBIAN_SUITE:-$(. /etc/os-release && echo "$VERSION_CODENAME")}
     mirror=$(debian_mirror "$suite") || die "no Debian mirror for '$suite' in /etc/apt; set NIXDRILL_DEBIAN_MIRROR"
+fi
+if [[ $kind == systemd-zfs ]]; then
+    # The headers of the current point release's kernel ABI are published in -security.
+    security_mirror=$(NIXDRILL_DEBIAN_MIRROR='' debian_mirror "$suite-security") ||
+        die "no Debian mirror for '$suite-security' in /etc/apt (linux-headers-$kernel_version lives there)"
 fi
 key=$(key_inputs | sha256sum | cut -c1-16)
 if ((print_key)); then
@@ -138,6 +151,8 @@ prune_others() {
     local dir
     for dir in "$cache/$kind"-*; do
         [[ -d $dir && $dir != "$image_dir" ]] || continue
+        # systemd-* also matches systemd-zfs-*: only <kind>-<16 hex digits> is this kind.
+        [[ ${dir#"$cache/$kind"-} =~ ^[0-9a-f]{16}$ ]] || continue
         if grep -qsF "$dir/" /proc/[0-9]*/cmdline; then
             log "keeping $dir: in use"
             continue
@@ -275,7 +290,11 @@ build_systemd_guest() {
         IFS=,
         echo "${systemd_packages[*]}"
     )
-    debootstrap --variant=minbase --include="$includes" --cache-dir="$debs" "$suite" "$root" "$mirror" \
+    # contrib (zfs-dkms, zfsutils-linux) only for the zfs kind: the plain image stays main-only.
+    local components=main
+    [[ $kind != systemd-zfs ]] || components=main,contrib
+    debootstrap --variant=minbase --components="$components" --include="$includes" --cache-dir="$debs" \
+        "$suite" "$root" "$mirror" \
         >"$work/debootstrap.log" 2>&1 || {
         tail -n 30 "$work/debootstrap.log" >&2
         die "debootstrap failed (full log above)"
@@ -332,6 +351,7 @@ build_systemd_guest() {
     # Modules the drills may load later (loop, dm, 9p, ...): the whole tree of the boot kernel.
     mkdir -p "$root/lib/modules"
     cp -a "$modules_dir" "$root/lib/modules/"
+    [[ $kind != systemd-zfs ]] || install_zfs "$root"
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 
     log "making the ext4 root disk"
@@ -342,6 +362,59 @@ build_systemd_guest() {
     make_initramfs_root "$boot" switch-root "${boot_modules[@]}"
     pack_initramfs "$boot" "$out/initrd"
     write_manifest '{"path": "root.img", "format": "raw"}' "$base_cmdline root=/dev/vda rw"
+}
+
+# OpenZFS in the guest: zfs-dkms compiles the module for the guest kernel (headers from the
+# mirror; the host's running kernel is irrelevant), zfsutils-linux brings zpool/zfs. The build
+# time of the module is logged and written to zfs-build.json.
+install_zfs() {
+    local root=$1 t0 ms m
+    log "installing ${zfs_packages[*]} (zfs-dkms builds the module for $kernel_version)"
+    mount -t proc proc "$root/proc"
+    mount -t sysfs sysfs "$root/sys"
+    mount --bind /dev "$root/dev"
+    # No service starts inside the chroot.
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+    chmod 0755 "$root/usr/sbin/policy-rc.d"
+    printf 'deb %s %s-security main\n' "$security_mirror" "$suite" >"$root/etc/apt/sources.list.d/security.list"
+    t0=$(date +%s%N)
+    if ! chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C sh -c \
+        "apt-get update -q && apt-get install -y -q --no-install-recommends ${zfs_packages[*]}" \
+        >"$work/zfs-install.log" 2>&1; then
+        tail -n 40 "$work/zfs-install.log" >&2
+        die "installing ZFS failed (log above)"
+    fi
+    # dkms builds for the kernels whose headers are installed; make sure of ours (no-op when built).
+    if [[ -z $(find "$root/lib/modules/$kernel_version" -name 'zfs.ko*' -print -quit) ]]; then
+        local version
+        # shellcheck disable=SC2016 # dpkg-query's format, not a shell expansion
+        version=$(chroot "$root" dpkg-query -W -f='${Version}' zfs-dkms | sed 's/-.*//')
+        chroot "$root" dkms install "zfs/$version" -k "$kernel_version" >>"$work/zfs-install.log" 2>&1 || {
+            tail -n 40 "$work/zfs-install.log" >&2
+            die "dkms install zfs/$version -k $kernel_version failed (log above)"
+        }
+    fi
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    [[ -n $(find "$root/lib/modules/$kernel_version" -name 'zfs.ko*' -print -quit) ]] ||
+        die "no zfs.ko for $kernel_version after zfs-dkms (log: $work/zfs-install.log)"
+    rm -f "$root/usr/sbin/policy-rc.d" "$root/etc/apt/sources.list.d/security.list"
+    for m in $(findmnt -rn -o TARGET | grep -F "$root/" | sort -r); do
+        umount "$m"
+    done
+    # The copied module tree's modules.dep predates zfs.ko.
+    chroot "$root" depmod "$kernel_version"
+    chroot "$root" modinfo -k "$kernel_version" -F version zfs >/dev/null ||
+        die "modinfo zfs fails in the guest root"
+    # zed and the import/mount units would import pools at boot: the drills create their own.
+    local unit
+    # The drills load the module themselves (modprobe zfs): boot does not wait for it.
+    for unit in zfs-load-module.service zfs-import-cache.service zfs-import-scan.service zfs-mount.service zfs-share.service \
+        zfs-zed.service zfs-volume-wait.service; do
+        ln -sf /dev/null "$root/etc/systemd/system/$unit"
+    done
+    printf '{"zfsVersion": "%s", "kernelVersion": "%s", "installMilliseconds": %d}\n' \
+        "$(chroot "$root" modinfo -k "$kernel_version" -F version zfs)" "$kernel_version" "$ms" >"$out/zfs-build.json"
+    log "ZFS installed and module built in $ms ms"
 }
 
 write_manifest() {
@@ -362,7 +435,10 @@ write_manifest() {
 EOF
 }
 
-"build_${kind}_guest"
+case $kind in
+initramfs) build_initramfs_guest ;;
+systemd | systemd-zfs) build_systemd_guest ;;
+esac
 chmod -R a+rX "$out"
 mv "$out" "$image_dir"
 log "built $image_dir in $((($(date +%s%N) - start_ns) / 1000000)) ms"
