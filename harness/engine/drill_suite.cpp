@@ -191,6 +191,7 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
             facts["count.agent.execs"] = std::to_string(agentStats.execs);
             facts["agent.inExecs"] = seconds(agentStats.inExecs.count());
             facts["count.agent.polls"] = std::to_string(agentStats.polls);
+            facts["agent.inPolls"] = seconds(agentStats.inPolls.count());
             guest->destroy();
             double boot = 0;
             if (auto it = facts.find("boot"); it != facts.end()) {

@@ -117,6 +117,7 @@ ExecResult Agent::exec(const protocol::ExecRequest& request, std::chrono::millis
     // Most drill commands take tens of milliseconds: poll fast first, then every pollInterval.
     auto pause = std::chrono::milliseconds(5);
     for (;;) {
+        auto pollStart = Clock::now();
         auto status =
             protocol::decodeExecStatus(call(protocol::encodeExecStatus(pid), "guest-exec-status", remaining(deadline)));
         if (status.exited) {
@@ -131,6 +132,7 @@ ExecResult Agent::exec(const protocol::ExecRequest& request, std::chrono::millis
             return result;
         }
         ++stats_.polls;
+        stats_.inPolls += Clock::now() - pollStart;
         if (Clock::now() >= deadline) {
             break;
         }

@@ -74,6 +74,7 @@ struct AgentStats {
     std::uint64_t execs = 0;                 ///< commands run
     std::chrono::duration<double> inExecs{}; ///< wall time from each command's start to its exit being seen
     std::uint64_t polls = 0;                 ///< guest-exec-status calls that found the command still running
+    std::chrono::duration<double> inPolls{}; ///< time of those polls (spent while the command ran in the guest)
 
     AgentStats& operator+=(const AgentStats& o) {
         calls += o.calls;
@@ -81,6 +82,7 @@ struct AgentStats {
         execs += o.execs;
         inExecs += o.inExecs;
         polls += o.polls;
+        inPolls += o.inPolls;
         return *this;
     }
 };

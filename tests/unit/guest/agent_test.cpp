@@ -126,6 +126,29 @@ BOOST_AUTO_TEST_CASE(exec_polls_until_the_command_exits) {
     BOOST_TEST(result.describe().find("exited with 4") != std::string::npos);
 }
 
+// The harness-overhead profile reads these counters: they must count what was sent.
+BOOST_AUTO_TEST_CASE(stats_count_calls_commands_and_polls) {
+    FakeAgent fake;
+    fake.unavailableFor = 1;
+    fake.pollsUntilExit = 3;
+    guest::Agent agent(fake);
+    BOOST_TEST(!agent.ping());
+    (void)agent.run("true", 10s);
+    (void)agent.run("true", 10s);
+    const auto& s = agent.stats();
+    BOOST_TEST(s.calls == fake.sent.size());
+    BOOST_TEST(s.calls == 1u + 2u * (1u + 3u)); // ping, then per command: exec + 3 status calls
+    BOOST_TEST(s.execs == 2u);
+    BOOST_TEST(s.polls == 4u); // 2 of the 3 status calls per command found it running
+    BOOST_TEST(s.inCalls.count() >= s.inPolls.count());
+    BOOST_TEST(s.inExecs.count() > 0);
+    guest::AgentStats sum;
+    sum += s;
+    sum += s;
+    BOOST_TEST(sum.calls == 2 * s.calls);
+    BOOST_TEST(sum.polls == 2 * s.polls);
+}
+
 BOOST_AUTO_TEST_CASE(exec_past_its_deadline_kills_the_command) {
     FakeAgent fake;
     fake.pollsUntilExit = 1000000;
