@@ -19,6 +19,7 @@ fail() { echo "check-modules: $*" >&2; exit 1; }
 [[ $(jq '.noExample | length' <<<"$out") == 0 ]] || fail "options without an example"
 [[ $(jq '.badAssertions | length' <<<"$out") -ge 5 ]] || fail "the invalid configuration failed too few assertions"
 [[ $(jq '.withoutOptionPath | length' <<<"$out") == 0 ]] || fail "assertion messages without their option path"
+[[ $(jq .badSample <<<"$out") == true ]] || fail "a bad drill sample fails no assertion naming services.nixdrill.drills.<name>.sample"
 [[ $(jq '[.drill.b2[], .drill.fullRestore] | all' <<<"$out") == true ]] || fail "drill options missing from the drill's command line"
 [[ $(jq '[.guests[] | (.assertions == []) and .markersOnGeneratedUnits and .jobsAreResticBackups] | all' <<<"$out") == true ]] ||
     fail "a drill scenario's NixOS guest configuration does not evaluate to its jobs"

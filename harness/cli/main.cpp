@@ -4,6 +4,7 @@
 #include "engine/drill_suite.hpp"
 #include "engine/eval_runner.hpp"
 #include "engine/fault_matrix.hpp"
+#include "engine/module_check.hpp"
 #include "engine/repository_drill.hpp"
 #include "nixdrill_config.hpp"
 #include "nixeval/evaluator.hpp"
@@ -95,13 +96,48 @@ void addProperties(model::RunResult& run, const nixeval::NixEvaluator& evaluator
     run.properties["nix.dir"] = nixeval::findNixDir(o.nixDir).string();
 }
 
+/// The nixpkgs lib of `eval --nixpkgs PATH`, else of NIX_PATH's <nixpkgs> when that is a local
+/// checkout with a lib; nullopt without either (then eval is nix/lib's alone).
+/// @throws util::InputError when --nixpkgs names no nixpkgs or nixpkgs.lib.
+std::optional<std::filesystem::path> nixpkgsLibFor(const cli::Options& o) {
+    if (o.nixpkgs) {
+        auto lib = nixeval::findNixpkgsLib(*o.nixpkgs);
+        if (!lib) {
+            throw util::InputError("--nixpkgs " + o.nixpkgs->string() +
+                                   ": neither a nixpkgs nor a nixpkgs.lib checkout (no lib/default.nix)");
+        }
+        return lib;
+    }
+    const char* nixPath = std::getenv("NIX_PATH");
+    auto candidates = cli::nixpkgsCandidates(nixPath != nullptr ? nixPath : "");
+    for (const auto& c : candidates) {
+        if (auto lib = nixeval::findNixpkgsLib(c)) {
+            return lib;
+        }
+    }
+    if (!candidates.empty()) {
+        std::cerr << "nixdrill: NIX_PATH names no local nixpkgs with a lib/ (" << candidates.front().string()
+                  << "): the NixOS modules are not evaluated" << std::endl;
+    }
+    return std::nullopt;
+}
+
 int runEvalCommand(const cli::Options& o) {
     auto evaluator = makeEvaluator(o);
+    auto nixpkgsLib = nixpkgsLibFor(o);
     auto loaded = scenario::loadScenarios(o.paths);
     engine::EvalRunOptions ro;
     ro.accept = o.accept;
     ro.onCase = [&](const model::CaseResult& c) { printCase(o, c); };
-    auto run = engine::runEval(loaded, evaluator, ro);
+    std::vector<nixeval::EvalOutcome> outcomes;
+    auto run = engine::runEval(loaded, evaluator, ro, &outcomes);
+    if (nixpkgsLib) {
+        // The same scenarios through lib.evalModules over nix/modules, compared with nix/lib.
+        engine::ModuleCheckOptions mo;
+        mo.nixpkgsLib = *nixpkgsLib;
+        mo.onCase = ro.onCase;
+        engine::addModuleComparison(run, loaded, outcomes, evaluator, mo);
+    }
     addProperties(run, evaluator, o);
     return finish(run, o);
 }
@@ -175,7 +211,8 @@ int runDrillCommand(const cli::Options& o) {
     engine::RepositoryDrillOptions d;
     d.name = o.drillName;
     d.repository = {o.repository, *o.passwordFile, o.environmentFile};
-    d.sampleFiles = o.sampleFiles;
+    d.sample = o.sample;
+    d.seed = o.seed;
     d.full = o.full;
     d.readDataSubset = o.readDataSubset;
     d.scratch = o.scratch;

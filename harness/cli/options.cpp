@@ -29,6 +29,9 @@ options:
   --prometheus FILE   write a Prometheus textfile (node_exporter textfile collector)
   --json FILE         write the stored run result (what `report` reads)
   --accept            rewrite scenario expectations from the actual outputs (also NIXDRILL_ACCEPT=1)
+  --nixpkgs PATH      eval: a nixpkgs or nixpkgs.lib checkout (default: <nixpkgs> of NIX_PATH,
+                      if any); each scenario is then also evaluated through the NixOS module
+                      system (lib.evalModules over nix/modules) and compared with nix/lib
   --nix-dir DIR       where nixdrill's nix/ directory is (also NIXDRILL_NIX_DIR)
   --eval-timeout SEC  deadline of one Nix evaluation (default 300)
   --deadline SEC      run: deadline of the whole run (default 21600; 0 = none): the step running
@@ -53,7 +56,10 @@ drill options:
   --password-file F   its password file (passwords are never taken on the command line)
   --environment-file F  NAME=value lines for restic (credentials of s3:, b2:, ...)
   --name NAME         the drill's name in reports and metrics (default "default")
-  --sample N          files of the latest snapshot to restore and verify (default 20)
+  --sample N|P%       files of the latest snapshot to restore and verify: a count (default 20)
+                      or a share of its files ("10%": rounded up, at least 1; up to two decimals)
+  --seed N            the sample's seed (default: from the latest snapshot's id, so a snapshot
+                      is always sampled the same way)
   --full              restore and verify the whole latest snapshot
   --read-data-subset X  restic check --read-data-subset=X (e.g. 5% or 1/10)
   --scratch DIR       restore there instead of a temporary directory
@@ -63,6 +69,27 @@ exit status: 0 all passed, 1 something failed or broke, 2 bad usage or reports n
 )";
 }
 
+std::vector<std::filesystem::path> nixpkgsCandidates(const std::string& nixPath) {
+    std::vector<std::filesystem::path> out;
+    std::size_t start = 0;
+    while (start <= nixPath.size()) {
+        auto end = nixPath.find(':', start);
+        std::string entry = nixPath.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        start = end == std::string::npos ? nixPath.size() + 1 : end + 1;
+        // "nixpkgs=https://..." splits at the URL's colon: neither half is a local path.
+        if (entry.rfind("nixpkgs=", 0) == 0) {
+            if (entry.size() > 8 && entry[8] == '/') {
+                out.emplace_back(entry.substr(8));
+            }
+        } else if (!entry.empty() && entry[0] == '/' && entry.rfind("//", 0) != 0 &&
+                   entry.find('=') == std::string::npos) {
+            // ("//..." is the rest of a URL cut at its colon.)
+            out.push_back(std::filesystem::path(entry) / "nixpkgs");
+        }
+    }
+    return out;
+}
+
 Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnvironment) {
     Options o;
     o.accept = acceptFromEnvironment;
@@ -70,6 +97,7 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
         throw util::InputError("no command given\n\n" + usage());
     }
     o.command = args[0];
+    bool sampleGiven = false;
     if (o.command == "--help" || o.command == "-h") {
         o.command = "help";
     }
@@ -102,13 +130,16 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
         } else if (a == "--name") {
             o.drillName = value();
         } else if (a == "--sample") {
+            o.sample = engine::parseSampleSize(value());
+            sampleGiven = true;
+        } else if (a == "--seed") {
             auto v = value();
-            unsigned long long n = 0;
+            std::uint64_t n = 0;
             auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-            if (ec != std::errc() || ptr != v.data() + v.size() || n == 0 || n > 1000000) {
-                throw util::InputError("--sample takes a number of files from 1 to 1000000, got '" + v + "'");
+            if (ec != std::errc() || ptr != v.data() + v.size()) {
+                throw util::InputError("--seed takes a non-negative integer below 2^64, got '" + v + "'");
             }
-            o.sampleFiles = static_cast<unsigned>(n);
+            o.seed = n;
         } else if (a == "--full") {
             o.full = true;
         } else if (a == "--read-data-subset") {
@@ -136,6 +167,8 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
                 throw util::InputError(a + " takes a positive number, got '" + v + "'");
             }
             (a == "--jobs" ? o.jobs : o.memoryBudgetMiB) = static_cast<unsigned>(n);
+        } else if (a == "--nixpkgs") {
+            o.nixpkgs = value();
         } else if (a == "--nix-dir") {
             o.nixDir = value();
         } else if (a == "--accept") {
@@ -182,6 +215,12 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
         if (!safeName) {
             throw util::InputError("--name must be letters, digits, '-', '_' or '.', starting with a letter or digit");
         }
+        if (o.full && (sampleGiven || o.seed)) {
+            throw util::InputError("--full restores every file: it cannot go with --sample or --seed");
+        }
+    }
+    if ((sampleGiven || o.seed || o.full) && o.command != "drill") {
+        throw util::InputError("--sample, --seed and --full are options of drill");
     }
     if ((o.guest || o.guestImage) && o.command != "run") {
         throw util::InputError("--guest and --guest-image are options of run (the drills' guests)");
@@ -197,6 +236,9 @@ Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnviro
     }
     if (o.faults && o.accept) {
         throw util::InputError("--faults cannot go with --accept: the fault variants are not the scenario files");
+    }
+    if (o.nixpkgs && o.command != "eval") {
+        throw util::InputError("--nixpkgs is an option of eval (the module-system comparison)");
     }
     if (o.command == "report" && !o.from) {
         throw util::InputError("report needs --from RUN.json");

@@ -1,7 +1,10 @@
 ///@file Command-line parsing of the nixdrill CLI (no I/O, so it is unit-testable).
 #pragma once
 
+#include "engine/repository_drill.hpp"
+
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -21,6 +24,9 @@ struct Options {
     ReportTargets reports;
     std::optional<std::filesystem::path> from; ///< report: the stored run result to render
     std::optional<std::filesystem::path> nixDir;
+    /// eval: a nixpkgs (or nixpkgs.lib) checkout; the scenarios are then also evaluated through
+    /// the NixOS module system and compared with nix/lib's outputs.
+    std::optional<std::filesystem::path> nixpkgs;
     bool accept = false;
     bool quiet = false;
     std::chrono::seconds evalTimeout{300};
@@ -45,12 +51,18 @@ struct Options {
     std::string repository;
     std::optional<std::filesystem::path> passwordFile;
     std::optional<std::filesystem::path> environmentFile;
-    unsigned sampleFiles = 20;
+    engine::SampleSize sample; ///< --sample N or --sample P%
+    std::optional<std::uint64_t> seed;
     bool full = false;
     std::string readDataSubset;
     std::optional<std::filesystem::path> scratch;
     std::optional<std::filesystem::path> metricsDir;
 };
+
+/// Where a NIX_PATH value may put <nixpkgs>, in Nix's search order: "nixpkgs=/path" entries as
+/// they are, bare directories as DIR/nixpkgs. No file system access (the caller takes the first
+/// that exists); URLs are left out (nothing is downloaded).
+std::vector<std::filesystem::path> nixpkgsCandidates(const std::string& nixPath);
 
 /// @throws util::InputError with a usage message naming the bad argument.
 Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnvironment);

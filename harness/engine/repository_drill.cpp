@@ -7,6 +7,7 @@
 #include "verify/seed_data.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <sys/stat.h>
@@ -35,6 +36,97 @@ std::string escapeLabel(const std::string& v) {
 }
 
 } // namespace
+
+std::size_t SampleSize::of(std::size_t total) const {
+    if (kind == Kind::Files) {
+        return std::min<std::size_t>(files, total);
+    }
+    // Integer arithmetic, so the count never depends on floating-point rounding.
+    std::size_t n = (total * hundredthsPercent + 9999) / 10000;
+    return std::min(total, std::max<std::size_t>(n, total == 0 ? 0 : 1));
+}
+
+std::string SampleSize::describe() const {
+    if (kind == Kind::Files) {
+        return std::to_string(files) + (files == 1 ? " file" : " files");
+    }
+    std::string out = std::to_string(hundredthsPercent / 100);
+    if (unsigned frac = hundredthsPercent % 100; frac != 0) {
+        out += "." + std::string(1, static_cast<char>('0' + frac / 10));
+        if (frac % 10 != 0) {
+            out += static_cast<char>('0' + frac % 10);
+        }
+    }
+    return out + "%";
+}
+
+SampleSize parseSampleSize(const std::string& text) {
+    auto bad = [&]() {
+        return util::InputError("--sample takes a number of files from 1 to 1000000 or a percentage above 0 and "
+                                "at most 100 with at most two decimals (e.g. 10%), got '" +
+                                text + "'");
+    };
+    SampleSize s;
+    auto digits = [](std::string_view v) {
+        return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (!text.empty() && text.back() == '%') {
+        std::string_view v(text.data(), text.size() - 1);
+        auto dot = v.find('.');
+        std::string_view whole = v.substr(0, dot);
+        std::string_view frac = dot == std::string_view::npos ? std::string_view() : v.substr(dot + 1);
+        if (!digits(whole) || whole.size() > 3 ||
+            (dot != std::string_view::npos && (!digits(frac) || frac.size() > 2))) {
+            throw bad();
+        }
+        unsigned w = 0;
+        std::from_chars(whole.data(), whole.data() + whole.size(), w);
+        unsigned f = 0;
+        if (!frac.empty()) {
+            std::from_chars(frac.data(), frac.data() + frac.size(), f);
+            f *= frac.size() == 1 ? 10 : 1;
+        }
+        unsigned hundredths = w * 100 + f;
+        if (hundredths == 0 || hundredths > 10000) {
+            throw bad();
+        }
+        s.kind = SampleSize::Kind::Percent;
+        s.hundredthsPercent = hundredths;
+        return s;
+    }
+    unsigned long long n = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (!digits(text) || ec != std::errc() || ptr != text.data() + text.size() || n == 0 || n > 1000000) {
+        throw bad();
+    }
+    s.files = static_cast<unsigned>(n);
+    return s;
+}
+
+std::vector<verify::SnapshotNode> selectSample(std::vector<verify::SnapshotNode> files, const SampleSize& sample,
+                                               std::uint64_t seed) {
+    std::size_t n = sample.of(files.size());
+    if (n >= files.size()) {
+        return files;
+    }
+    // A partial Fisher-Yates shuffle of the indices: the first n are the sample.
+    std::vector<std::size_t> order(files.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    verify::SeedRandom rng(seed);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::swap(order[i], order[i + rng.below(order.size() - i)]);
+    }
+    order.resize(n);
+    std::sort(order.begin(), order.end());
+    std::vector<verify::SnapshotNode> out;
+    out.reserve(n);
+    for (auto i : order) {
+        out.push_back(std::move(files[i]));
+    }
+    return out;
+}
 
 std::string repositoryLabel(const std::string& url) {
     // Credentials end at the last "@" before the path; the path itself may contain "@".
@@ -184,13 +276,10 @@ model::RunResult runRepositoryDrill(const RepositoryDrillOptions& o, RepositoryD
                 files.push_back(n);
             }
         }
-        if (!o.full && files.size() > o.sampleFiles) {
-            // A deterministic sample per snapshot: the same snapshot is always checked the same way.
-            verify::SeedRandom rng(verify::stableHash(latest->id));
-            for (std::size_t i = 0; i < o.sampleFiles; ++i) {
-                std::swap(files[i], files[i + rng.below(files.size() - i)]);
-            }
-            files.resize(o.sampleFiles);
+        std::size_t inSnapshot = files.size();
+        std::uint64_t seed = o.seed.value_or(verify::stableHash(latest->id));
+        if (!o.full) {
+            files = selectSample(std::move(files), o.sample, seed);
         }
         std::optional<util::TempDir> temp;
         std::filesystem::path target;
@@ -233,8 +322,12 @@ model::RunResult runRepositoryDrill(const RepositoryDrillOptions& o, RepositoryD
                     {"/files" + f.path, nlohmann::json(f.mode), nlohmann::json(st.st_mode & 07777), "mode"});
             }
         }
-        c.output = "restored " + std::to_string(files.size()) + " file(s), " + std::to_string(m.restoredBytes) +
-                   " bytes in " + number(m.restoreSeconds) + " s; content verified by restic restore --verify";
+        char seedText[32];
+        std::snprintf(seedText, sizeof seedText, "%016llx", static_cast<unsigned long long>(seed));
+        c.output = "restored " + std::to_string(files.size()) + " file(s) of " + std::to_string(inSnapshot) +
+                   (o.full ? " (full restore)" : " (sample " + o.sample.describe() + ", seed " + seedText + ")") +
+                   ", " + std::to_string(m.restoredBytes) + " bytes in " + number(m.restoreSeconds) +
+                   " s; content verified by restic restore --verify";
         if (!c.mismatches.empty()) {
             c.outcome = Outcome::Failed;
             c.message = std::to_string(c.mismatches.size()) + " restored file(s) differ from the snapshot's metadata";

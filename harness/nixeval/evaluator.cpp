@@ -139,7 +139,8 @@ std::vector<std::optional<EvalOutcome>> decodeBatchResults(const std::string& te
     return out;
 }
 
-NixEvaluator::RawBatch NixEvaluator::runBatch(const std::vector<EvalRequest>& requests, bool strict) const {
+NixEvaluator::RawBatch NixEvaluator::runBatch(const std::vector<EvalRequest>& requests, bool strict,
+                                              const Script& script) const {
     util::TempDir dir("nixdrill-eval-");
     auto input = dir.path() / "requests.json";
     nlohmann::json list = nlohmann::json::array();
@@ -155,13 +156,14 @@ NixEvaluator::RawBatch NixEvaluator::runBatch(const std::vector<EvalRequest>& re
                                      "--eval",
                                      "--strict",
                                      "--json",
-                                     (options_.nixDir / "eval" / "batch.nix").string(),
+                                     (options_.nixDir / script.file).string(),
                                      "--argstr",
                                      "inputFile",
                                      input.string(),
                                      "--arg",
                                      "strict",
                                      strict ? "true" : "false"};
+    argv.insert(argv.end(), script.args.begin(), script.args.end());
     util::ProcessResult pr;
     try {
         pr = util::runProcess(argv, po);
@@ -189,6 +191,29 @@ NixEvaluator::RawBatch NixEvaluator::runBatch(const std::vector<EvalRequest>& re
 }
 
 std::vector<EvalOutcome> NixEvaluator::evaluate(const std::vector<EvalRequest>& requests) const {
+    return evaluateWith(requests, {"eval/batch.nix", {}});
+}
+
+std::vector<EvalOutcome> NixEvaluator::evaluateModules(const std::vector<EvalRequest>& requests,
+                                                       const std::filesystem::path& nixpkgsLib) const {
+    return evaluateWith(requests,
+                        {"eval/modules.nix", {"--arg", "nixpkgsLib", std::filesystem::absolute(nixpkgsLib).string()}});
+}
+
+std::optional<std::filesystem::path> findNixpkgsLib(const std::filesystem::path& nixpkgsOrLib) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(nixpkgsOrLib / "lib" / "default.nix", ec)) {
+        return nixpkgsOrLib / "lib";
+    }
+    if (std::filesystem::is_regular_file(nixpkgsOrLib / "default.nix", ec) &&
+        std::filesystem::is_regular_file(nixpkgsOrLib / "modules.nix", ec)) {
+        return nixpkgsOrLib;
+    }
+    return std::nullopt;
+}
+
+std::vector<EvalOutcome> NixEvaluator::evaluateWith(const std::vector<EvalRequest>& requests,
+                                                    const Script& script) const {
     std::vector<EvalOutcome> outcomes(requests.size());
     if (requests.empty()) {
         return outcomes;
@@ -204,7 +229,7 @@ std::vector<EvalOutcome> NixEvaluator::evaluate(const std::vector<EvalRequest>& 
     };
 
     std::vector<std::size_t> retry;
-    auto batch = runBatch(requests, false);
+    auto batch = runBatch(requests, false, script);
     if (batch.ok) {
         double share = batch.seconds / static_cast<double>(requests.size());
         for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -221,12 +246,12 @@ std::vector<EvalOutcome> NixEvaluator::evaluate(const std::vector<EvalRequest>& 
 
     for (auto i : retry) {
         bool strict = batch.ok; // known to throw: get the message at once
-        auto single = runBatch({requests[i]}, strict);
+        auto single = runBatch({requests[i]}, strict, script);
         if (single.ok && decode(i, single.results[0], single.seconds)) {
             continue;
         }
         if (single.ok) {
-            single = runBatch({requests[i]}, true);
+            single = runBatch({requests[i]}, true, script);
             if (single.ok && decode(i, single.results[0], single.seconds)) {
                 continue;
             }

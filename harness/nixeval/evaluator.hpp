@@ -38,6 +38,10 @@ struct EvaluatorOptions {
     std::chrono::milliseconds deadline{std::chrono::minutes(5)};
 };
 
+/// The lib directory of a nixpkgs or nixpkgs.lib checkout (PATH/lib), or PATH itself when it is
+/// such a lib directory (default.nix beside modules.nix); nullopt when it is neither.
+std::optional<std::filesystem::path> findNixpkgsLib(const std::filesystem::path& nixpkgsOrLib);
+
 /// Locates nix/ : explicit flag, then NIXDRILL_NIX_DIR, then the source tree, then the install.
 /// @throws util::InputError when none of them has eval/batch.nix.
 std::filesystem::path findNixDir(const std::optional<std::filesystem::path>& explicitDir);
@@ -52,6 +56,15 @@ public:
     /// @throws util::SystemError / util::TimeoutError when Nix cannot be run at all.
     std::vector<EvalOutcome> evaluate(const std::vector<EvalRequest>& requests) const;
 
+    /// Evaluates the same requests through nixdrill's NixOS modules and nixpkgs' real module
+    /// system (eval/modules.nix, lib.evalModules with stubs for the rest of NixOS), batched and
+    /// isolated the same way. Ok: the outputs in evaluate()'s shape, read from the options the
+    /// modules set; Invalid: the failed assertions; Error: Nix's message (an option type, an
+    /// option that does not exist).
+    /// @throws util::SystemError / util::TimeoutError when Nix cannot be run at all.
+    std::vector<EvalOutcome> evaluateModules(const std::vector<EvalRequest>& requests,
+                                             const std::filesystem::path& nixpkgsLib) const;
+
     /// "nix-instantiate (Nix) 2.8.0" -> "2.8.0". @throws util::SystemError when Nix cannot be run.
     std::string nixVersion() const;
 
@@ -62,7 +75,13 @@ private:
         std::string error; ///< stderr of a failed process
         double seconds = 0;
     };
-    RawBatch runBatch(const std::vector<EvalRequest>& requests, bool strict) const;
+    /// The Nix file a batch runs (relative to nixDir) and its extra nix-instantiate arguments.
+    struct Script {
+        std::string file;
+        std::vector<std::string> args;
+    };
+    RawBatch runBatch(const std::vector<EvalRequest>& requests, bool strict, const Script& script) const;
+    std::vector<EvalOutcome> evaluateWith(const std::vector<EvalRequest>& requests, const Script& script) const;
     EvaluatorOptions options_;
 };
 

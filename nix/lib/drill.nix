@@ -4,7 +4,7 @@
 #   render name cfg   -> { ok; errors; onCalendar; script; files = { "nixdrill-drill-<name>.sh";
 #                          "nixdrill-drill-<name>.service"; "nixdrill-drill-<name>.timer"; }; }
 #
-# cfg = { repository; passwordFile; environmentFile ? null; schedule ? "weekly"; sample ? 20;
+# cfg = { repository; passwordFile; environmentFile ? null; schedule ? "weekly"; sample ? 20 (files, or "10%");
 #         fullRestore ? false; readDataSubset ? null; metricsDir ? <node_exporter textfile dir>;
 #         notify ? { ntfyTopic ? null; healthchecksUrlFile ? null; }; }
 # The script posts start / success / failure to ntfy and healthchecks when configured; a
@@ -46,6 +46,35 @@ let
   isAbs = p: isString p && builtins.substring 0 1 p == "/";
   safeName = n: builtins.match "[A-Za-z0-9][A-Za-z0-9_.-]*" n != null;
 
+  # sample: a number of files (1 to 1000000) or a share of the snapshot's files, "P%" with
+  # 0 < P <= 100 and at most two decimals (the same rule as `nixdrill drill --sample`).
+  digitsValue = s: builtins.foldl' (acc: i: acc * 10 + builtins.fromJSON (builtins.substring i 1 s)) 0 (builtins.genList (i: i) (builtins.stringLength s));
+  percentHundredths =
+    s:
+    let
+      m = if isString s then builtins.match "([0-9]{1,3})(\\.([0-9]{1,2}))?%" s else null;
+      frac = if m == null || builtins.elemAt m 2 == null then "00" else builtins.substring 0 2 ((builtins.elemAt m 2) + "0");
+    in
+    if m == null then null else digitsValue (builtins.head m) * 100 + digitsValue frac;
+  sampleProblem =
+    v:
+    if isInt v then
+      (if v < 1 || v > 1000000 then "expected from 1 to 1000000 files" else null)
+    else if isString v then
+      (
+        let
+          h = percentHundredths v;
+        in
+        if h == null then
+          "expected a number of files or a percentage such as \"10%\" (at most two decimals)"
+        else if h == 0 || h > 10000 then
+          "a percentage must be above 0% and at most 100%"
+        else
+          null
+      )
+    else
+      "expected a number of files or a percentage such as \"10%\"";
+
   validate =
     name: cfg:
     let
@@ -64,7 +93,7 @@ let
     ++ optional (c.environmentFile != null && !isAbs c.environmentFile) [
       "${opt}.environmentFile: expected an absolute path or null, got ${toJSON c.environmentFile}"
     ]
-    ++ optional (!isInt c.sample || c.sample < 1) [ "${opt}.sample: expected a positive number of files, got ${toJSON c.sample}" ]
+    ++ optional (sampleProblem c.sample != null) [ "${opt}.sample: ${sampleProblem c.sample}, got ${toJSON c.sample}" ]
     ++ optional (!isBool c.fullRestore) [ "${opt}.fullRestore: expected a boolean" ]
     ++ optional (c.readDataSubset != null && builtins.match "[0-9]+(\\.[0-9]+)?%|[0-9]+/[0-9]+|[0-9]+[KMGT]?" c.readDataSubset == null) [
       "${opt}.readDataSubset: ${toJSON c.readDataSubset} is not n/t, x% or a size"
@@ -223,5 +252,5 @@ let
       };
 in
 {
-  inherit validate render defaults;
+  inherit validate render defaults percentHundredths;
 }

@@ -50,9 +50,17 @@ let
         description = ''When to drill: "HH:MM", a systemd shorthand, or a 5-field cron expression (converted to OnCalendar=).'';
       };
       sample = mkOption {
-        type = types.ints.positive;
+        # Strings are checked by nix/lib/drill.nix, whose assertion names this option.
+        type = types.either types.ints.positive types.str;
         default = 20;
-        description = "Files of the latest snapshot restored and verified (a deterministic sample per snapshot).";
+        example = "10%";
+        description = ''
+          How much of the latest snapshot is restored and verified: a number of files (1 to
+          1000000), or a share of the snapshot's files as "P%" (above 0, at most 100, at most two
+          decimals; rounded up, at least one file). The files are chosen by a seeded shuffle whose
+          seed is the snapshot's id, so a snapshot is always sampled the same way. Ignored with
+          {option}`fullRestore`.
+        '';
       };
       fullRestore = mkOption {
         type = types.bool;

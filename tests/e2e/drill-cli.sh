@@ -34,11 +34,40 @@ check "good repository: restore_test_status 1" test "$(prom restic_restore_test_
 check "good repository: verification_status 1" test "$(prom restic_verification_status "$work/restic-drill-good.prom")" = 1
 check "good repository: snapshot age measured" grep -q '^restic_snapshot_age_seconds{' "$work/restic-drill-good.prom"
 check "good repository: metrics pass promtool" promtool check metrics <"$work/restic-drill-good.prom"
-check "good repository: restored 10 sampled files" grep -q 'restored 10 file(s)' "$work/good.json"
+check "good repository: restored 10 sampled files" grep -q 'restored 10 file(s) of 41 (sample 10 files' "$work/good.json"
 check "the repository is byte for byte unchanged (no lock, no write)" test "$before" = "$(listing "$work/good")"
 "$nixdrill" drill --repository "$work/good" --password-file "$work/pw" --name full --full --json "$work/full.json" >"$work/out" 2>&1
 check "full restore of the good repository: exit 0" test $? -eq 0
-check "full restore restored every regular file (41)" grep -q 'restored 41 file(s)' "$work/full.json"
+check "full restore restored every regular file (41)" grep -q 'restored 41 file(s) of 41 (full restore)' "$work/full.json"
+
+# 1b. A percentage: 10% of the 41 files is 5 (rounded up), the same 5 on every run (the seed is
+# the snapshot's id), others with another --seed; a tiny share still restores one file.
+restored() { (cd "$1" && find . -type f | sort); }
+for run in a b; do
+    "$nixdrill" drill --repository "$work/good" --password-file "$work/pw" --name pct --sample 10% \
+        --scratch "$work/pct-$run" --metrics-dir "$work" --json "$work/pct-$run.json" >"$work/out" 2>&1
+    check "10% sample (run $run): exit 0" test $? -eq 0
+done
+check "10% of 41 files restores 5" grep -q 'restored 5 file(s) of 41 (sample 10%, seed ' "$work/pct-a.json"
+check "10% sample: 5 regular files in the scratch directory" test "$(restored "$work/pct-a" | wc -l)" -eq 5
+check "10% sample: the same files on a second run" test "$(restored "$work/pct-a")" = "$(restored "$work/pct-b")"
+check "10% sample: restore_test_status 1" test "$(prom restic_restore_test_status "$work/restic-drill-pct.prom")" = 1
+differs=0
+for seed in 1 2 3 4 5; do
+    "$nixdrill" drill --repository "$work/good" --password-file "$work/pw" --name seeded --sample 10% \
+        --seed "$seed" --scratch "$work/seed-$seed" >"$work/out" 2>&1 || differs=-100
+    [[ $(restored "$work/seed-$seed") != "$(restored "$work/pct-a")" ]] && differs=$((differs + 1))
+done
+check "10% sample: other seeds choose other files (at least 3 of 5 differ)" test "$differs" -ge 3
+"$nixdrill" drill --repository "$work/good" --password-file "$work/pw" --name tiny --sample 0.01% \
+    --json "$work/tiny.json" >"$work/out" 2>&1
+check "0.01% of 41 files still restores 1" grep -q 'restored 1 file(s) of 41 (sample 0.01%' "$work/tiny.json"
+"$nixdrill" drill --repository "$work/good" --password-file "$work/pw" --name over --sample 150% \
+    --metrics-dir "$work" >"$work/out" 2>&1
+check "--sample 150% is bad usage: exit 2" test $? -eq 2
+check "--sample 150% names the value and what is accepted" grep -q "sample takes a number of files from 1 to 1000000 or a percentage.*got '150%'" "$work/out"
+check "--sample 150% runs nothing (no metrics file)" test ! -e "$work/restic-drill-over.prom"
+check "the percentage drills left the repository unchanged" test "$before" = "$(listing "$work/good")"
 
 # 2. A corrupted pack file: check --read-data finds it; the verification metric says 0.
 cp -a "$work/good" "$work/bad"

@@ -1,5 +1,5 @@
 # Evaluates the NixOS modules through the real module system (lib.evalModules) with stubs
-# for the NixOS options they set. Needs nixpkgs' lib: scripts/check-modules.sh PATH.
+# for the NixOS options they set (nix/eval/module-system.nix). Needs nixpkgs' lib: scripts/check-modules.sh PATH.
 # Results (check-modules.sh fails unless all hold):
 #   assertions     failed assertions of a valid configuration: none
 #   undocumented   options of nix/modules without a description: none
@@ -14,77 +14,8 @@
 { nixpkgsLib }:
 let
   lib = import (nixpkgsLib + "/lib");
-  stubs =
-    { lib, ... }:
-    {
-      options = {
-        assertions = lib.mkOption {
-          type = lib.types.listOf lib.types.unspecified;
-          default = [ ];
-        };
-        warnings = lib.mkOption {
-          type = lib.types.listOf lib.types.str;
-          default = [ ];
-        };
-        environment.persistence = lib.mkOption {
-          type = lib.types.attrsOf (
-            lib.types.submodule {
-              options.directories = lib.mkOption {
-                type = lib.types.listOf lib.types.str;
-                default = [ ];
-              };
-            }
-          );
-          default = { };
-        };
-        systemd.services = lib.mkOption {
-          type = lib.types.attrsOf lib.types.anything;
-          default = { };
-        };
-        systemd.timers = lib.mkOption {
-          type = lib.types.attrsOf lib.types.anything;
-          default = { };
-        };
-        systemd.tmpfiles.rules = lib.mkOption {
-          type = lib.types.listOf lib.types.str;
-          default = [ ];
-        };
-        services.restic.backups = lib.mkOption {
-          type = lib.types.attrsOf lib.types.anything;
-          default = { };
-        };
-        networking.hostName = lib.mkOption {
-          type = lib.types.str;
-          default = "forge";
-        };
-      };
-    };
-  # writeShellScript keeps its text, so the drill's script can be inspected.
-  pkgs = {
-    writeShellScript = n: t: "/nix/store/fake-${n}\n${t}";
-    restic = "restic";
-    curl = "curl";
-    coreutils = "coreutils";
-    bash = "bash";
-    gnutar = "gnutar";
-    gzip = "gzip";
-    xz = "xz";
-    bzip2 = "bzip2";
-    zip = "zip";
-    runtimeShell = "/bin/sh";
-  };
-  ourModules = [
-    ../../nix/modules/collector.nix
-    ../../nix/modules/backup.nix
-    ../../nix/modules/container-backup.nix
-    ../../nix/modules/drill.nix
-  ];
-  evalWith =
-    config:
-    lib.evalModules {
-      specialArgs = { inherit pkgs; };
-      modules = [ stubs ] ++ ourModules ++ [ config ];
-    };
+  # The stubs, placeholder pkgs and module list are the harness's (`nixdrill eval --nixpkgs`).
+  inherit (import ../../nix/eval/module-system.nix { inherit lib; }) evalWith;
 
   eval = evalWith {
     environment.persistence."/persist".directories = [ "/etc/nixos" ];
@@ -120,7 +51,7 @@ let
       passwordFile = "/run/secrets/restic-b2";
       environmentFile = "/run/secrets/restic-b2-env";
       schedule = "04:30";
-      sample = 50;
+      sample = "12.5%";
       readDataSubset = "5%";
       metricsDir = "/var/lib/prometheus-node-exporter";
       notify.ntfyTopic = "https://ntfy.example/forge";
@@ -140,7 +71,6 @@ let
   ) (lib.optionAttrSetToDocList eval.options);
   # Options whose default says all an example would (the declared value is the useful one).
   exampleNotMeaningful = [
-    "services.nixdrill.drills.<name>.sample"
     "services.nixdrill.drills.<name>.metricsDir"
     "modules.backup.monitoring.prometheus.metricsDir"
   ];
@@ -170,6 +100,7 @@ let
       repository = "/mnt/nas";
       passwordFile = "relative";
       schedule = "whenever";
+      sample = "150%";
     };
   };
   badAssertions = map (a: a.message) (builtins.filter (a: !a.assertion) bad.config.assertions);
@@ -214,9 +145,11 @@ in
   noExample = map (o: o.name) (builtins.filter (o: needsExample o && !(o ? example)) ours);
   inherit badAssertions guests;
   withoutOptionPath = builtins.filter (m: !optionPath m) badAssertions;
+  # A percentage above 100 passes the option's type and fails the lib's check, by option path.
+  badSample = builtins.any (lib.hasPrefix "services.nixdrill.drills.nas.sample: ") badAssertions;
   drill = {
     b2 = builtins.map (f: lib.hasInfix f (drillScript "b2")) [
-      "'--sample' '50'"
+      "'--sample' '12.5%'"
       "'--read-data-subset' '5%'"
       "'--environment-file' '/run/secrets/restic-b2-env'"
       "'--metrics-dir' '/var/lib/prometheus-node-exporter'"

@@ -59,4 +59,63 @@ BOOST_AUTO_TEST_CASE(run_guest_selection) {
                std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(drill_sample_files_or_percent) {
+    auto drill = [](std::vector<std::string> extra) {
+        std::vector<std::string> args = {"drill", "--repository", "/r", "--password-file", "/pw"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return cli::parseOptions(args, false);
+    };
+    auto d = drill({});
+    BOOST_TEST((d.sample.kind == engine::SampleSize::Kind::Files));
+    BOOST_TEST(d.sample.files == 20u);
+    BOOST_TEST(!d.seed.has_value());
+    BOOST_TEST(drill({"--sample", "7"}).sample.files == 7u);
+    auto p = drill({"--sample", "10%"});
+    BOOST_TEST((p.sample.kind == engine::SampleSize::Kind::Percent));
+    BOOST_TEST(p.sample.hundredthsPercent == 1000u);
+    BOOST_TEST(drill({"--sample", "0.5%"}).sample.hundredthsPercent == 50u);
+    BOOST_TEST(drill({"--sample", "12.25%"}).sample.hundredthsPercent == 1225u);
+    BOOST_TEST(drill({"--sample", "100%"}).sample.hundredthsPercent == 10000u);
+    BOOST_TEST(*drill({"--sample", "5%", "--seed", "42"}).seed == 42u);
+    BOOST_TEST(*drill({"--seed", "18446744073709551615"}).seed == 18446744073709551615ull);
+
+    auto messageOf = [&](std::vector<std::string> extra) {
+        try {
+            drill(extra);
+        } catch (const util::InputError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    for (std::string bad : {"0", "0%", "0.00%", "100.01%", "150%", "1000%", "1.234%", "5.%", "%", "-3", "abc", "10 %",
+                            " 10%", "1000001", "1e3", "+5", "0x10", "10%%", ".5%"}) {
+        auto m = messageOf({"--sample", bad});
+        BOOST_TEST_INFO("--sample " << bad);
+        BOOST_TEST(m.find("--sample takes a number of files from 1 to 1000000 or a percentage") != std::string::npos);
+        BOOST_TEST(m.find("'" + bad + "'") != std::string::npos);
+    }
+    BOOST_TEST(messageOf({"--seed", "-1"}).find("--seed takes") != std::string::npos);
+    BOOST_TEST(messageOf({"--seed", "18446744073709551616"}).find("--seed takes") != std::string::npos);
+    BOOST_TEST(messageOf({"--full", "--sample", "10%"}).find("cannot go with --sample") != std::string::npos);
+    BOOST_TEST(messageOf({"--sample"}).find("needs a value") != std::string::npos);
+    BOOST_CHECK_THROW(cli::parseOptions({"eval", "--sample", "10%", "s.json"}, false), util::InputError);
+}
+
+BOOST_AUTO_TEST_CASE(eval_nixpkgs) {
+    BOOST_TEST(cli::parseOptions({"eval", "--nixpkgs", "/tmp/nixpkgs", "s.json"}, false).nixpkgs->string() ==
+               "/tmp/nixpkgs");
+    BOOST_TEST(!cli::parseOptions({"eval", "s.json"}, false).nixpkgs.has_value());
+    BOOST_CHECK_THROW(cli::parseOptions({"run", "--nixpkgs", "/n", "s.json"}, false), util::InputError);
+    BOOST_CHECK_THROW(cli::parseOptions({"eval", "--nixpkgs"}, false), util::InputError);
+
+    using P = std::vector<std::filesystem::path>;
+    BOOST_TEST((cli::nixpkgsCandidates("") == P{}));
+    BOOST_TEST((cli::nixpkgsCandidates("nixpkgs=/nix/var/nixpkgs") == P{"/nix/var/nixpkgs"}));
+    BOOST_TEST(
+        (cli::nixpkgsCandidates("/root/channels:nixpkgs=/src/np:foo=/x") == P{"/root/channels/nixpkgs", "/src/np"}));
+    // A URL (split at its colon by NIX_PATH's syntax) is no local path.
+    BOOST_TEST((cli::nixpkgsCandidates("nixpkgs=https://example.org/nixpkgs.tar.gz") == P{}));
+    BOOST_TEST((cli::nixpkgsCandidates("nixpkgs=relative/dir:other=/o") == P{}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

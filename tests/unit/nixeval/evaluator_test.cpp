@@ -72,6 +72,36 @@ BOOST_AUTO_TEST_CASE(version_and_missing_nix) {
     BOOST_CHECK_THROW(missing.evaluate({req("a", "{}")}), util::SystemError);
 }
 
+BOOST_AUTO_TEST_CASE(module_evaluation_gets_the_nixpkgs_lib) {
+    // A stand-in for eval/modules.nix that shows which lib it was given, and a fake nixpkgs.
+    FakeNixDir fake;
+    util::writeFileAtomic(fake.dir.path() / "eval/modules.nix", R"({ nixpkgsLib, inputFile, strict ? false }:
+map (r: if r.services ? bad then { inherit (r) id; status = "invalid"; errors = [ "qgroget.x: assertion" ]; }
+        else { inherit (r) id; status = "ok"; value = { marker = (import nixpkgsLib).marker; }; })
+  (builtins.fromJSON (builtins.readFile inputFile)))");
+    util::TempDir nixpkgs("nixdrill-fake-nixpkgs-");
+    std::filesystem::create_directories(nixpkgs.path() / "lib");
+    util::writeFileAtomic(nixpkgs.path() / "lib/default.nix", R"({ marker = "fake lib"; })");
+    util::writeFileAtomic(nixpkgs.path() / "lib/modules.nix", "{ }");
+
+    auto lib = nixeval::findNixpkgsLib(nixpkgs.path());
+    BOOST_REQUIRE(lib.has_value());
+    BOOST_TEST(*lib == nixpkgs.path() / "lib");
+    BOOST_TEST(*nixeval::findNixpkgsLib(nixpkgs.path() / "lib") == nixpkgs.path() / "lib"); // nixpkgs.lib's lib/ itself
+    BOOST_TEST(!nixeval::findNixpkgsLib(fake.dir.path() / "eval").has_value());
+    BOOST_TEST(!nixeval::findNixpkgsLib("/nonexistent").has_value());
+
+    nixeval::NixEvaluator ev({fake.dir.path(), "nix-instantiate", std::chrono::seconds(60)});
+    auto out = ev.evaluateModules({req("a", "{}"), req("b", R"({"bad": {}})")}, *lib);
+    BOOST_REQUIRE(out.size() == 2u);
+    BOOST_TEST((out[0].status == nixeval::EvalStatus::Ok));
+    BOOST_TEST(out[0].value["marker"] == "fake lib");
+    BOOST_TEST((out[1].status == nixeval::EvalStatus::Invalid));
+    BOOST_TEST(out[1].message == "qgroget.x: assertion");
+    // The plain evaluation still runs batch.nix.
+    BOOST_TEST(ev.evaluate({req("a", "{}")})[0].value.contains("collector"));
+}
+
 BOOST_AUTO_TEST_CASE(nix_dir_lookup) {
     FakeNixDir fake;
     BOOST_TEST(nixeval::findNixDir(fake.dir.path()) == fake.dir.path());
