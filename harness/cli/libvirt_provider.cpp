@@ -26,7 +26,8 @@ vm::Connection& LibvirtGuestProvider::connection() {
 
 std::unique_ptr<guest::Guest> LibvirtGuestProvider::create(const model::Scenario& scenario) {
     // The image first: a missing NixOS guest is reported as such, whatever libvirt's state.
-    auto kind = guest::selectGuestKind(selection_, scenario.drill->guest);
+    auto kind =
+        guest::imageKindFor(guest::selectGuestKind(selection_, scenario.drill->guest), scenario.drill->zfs.has_value());
     const auto& image = imageFor(kind, scenario);
     auto& conn = connection();
     if (!accelerator_) {

@@ -174,7 +174,7 @@ public:
                     if (step.fault) {
                         faultyBackup(++backups, *step.fault);
                     } else {
-                        backup(++backups, step.pgWriter);
+                        backup(++backups, step.pgWriter, step.fileWriter);
                     }
                     break;
                 case model::StepAction::Inject:
@@ -467,6 +467,9 @@ private:
         if (drill_.repositoryDiskMiB > 0) {
             makeRepositoryDisks();
         }
+        if (drill_.zfs) {
+            provisionZfs(); // before the seed: the data paths are on its datasets
+        }
         must("systemctl daemon-reload");
         if (!probes_.empty()) {
             std::string units;
@@ -596,7 +599,7 @@ private:
         }
     }
 
-    void backup(unsigned number, bool pgWriter) {
+    void backup(unsigned number, bool pgWriter, bool fileWriter) {
         // What each snapshot must contain: the live data just before the job runs. Units are
         // stopped by the job itself, and the probe services do not write, so this is stable.
         auto& manifests = manifests_[number];
@@ -612,6 +615,14 @@ private:
             pgStartWriters();
         }
         auto pgBefore = pgRowCounts();
+        if (drill_.zfs) {
+            must("rm -f /var/lib/nixdrill-zfs/*"); // captures of an earlier run
+        }
+        auto zfsBefore = zfsCounts();
+        if (fileWriter) {
+            startFileWriters();
+        }
+        auto writerBefore = fileWriter ? fileWriterRecords() : std::map<std::string, unsigned long>{};
 
         double since = uptime();
         std::string cmd = "systemctl start";
@@ -622,6 +633,9 @@ private:
         auto started = sh(cmd);
         note("$ " + cmd + "\n  exit " + std::to_string(started.exitCode));
         pgRecordDumpBounds(number, pgBefore, pgWriter);
+        if (fileWriter) {
+            stopFileWriters(number, writerBefore);
+        }
 
         std::vector<std::string> failures;
         std::map<std::string, std::pair<double, double>> windows; // unit -> restic start/exit (s since boot)
@@ -639,6 +653,9 @@ private:
                 failures.push_back("job " + job.name + " succeeded but its journal has no restic backup start/finish");
             }
         }
+
+        loadZfsCaptures(number, failures);
+        checkZfsAfterRun(zfsBefore, true, failures);
 
         // Rendered ordering: a job starts after every job it is ordered after has finished.
         for (const auto& job : plan_.jobs) {
@@ -686,6 +703,28 @@ private:
                 while (!active.empty() && active.back() == '\n') {
                     active.pop_back();
                 }
+                if (isSnapshotJob(job)) {
+                    // Stopped only around the snapshot (backup.useSnapshots): down in this run,
+                    // and up again before restic began reading the snapshot.
+                    double upAt = -1;
+                    for (const auto& ev : events) {
+                        if (ev.start && stopAt >= since && ev.at > stopAt && ev.at <= s && (upAt < 0 || ev.at < upAt)) {
+                            upAt = ev.at;
+                        }
+                    }
+                    note("unit " + unit + " (snapshot job " + job.name + "): stopped at " + fmt(stopAt) +
+                         " s, started again at " + fmt(upAt) + " s, restic " + fmt(s) + "-" + fmt(e) + " s, now " +
+                         active);
+                    if (stopAt < since || upAt < 0) {
+                        failures.push_back("unit " + unit + " was not stopped and started again around job " +
+                                           job.name + "'s ZFS snapshot (before restic read it)");
+                    }
+                    if (active != "active") {
+                        failures.push_back("unit " + unit + " is not running after job " + job.name + " (state '" +
+                                           active + "')");
+                    }
+                    continue;
+                }
                 note("unit " + unit + " (job " + job.name + "): stopped at " + fmt(stopAt) + " s, restic " + fmt(s) +
                      "-" + fmt(e) + " s, started again at " + fmt(restartAt) + " s, now " + active);
                 if (!stoppedBefore || startedDuring) {
@@ -701,7 +740,8 @@ private:
         // The snapshot each job made.
         for (const auto& job : plan_.jobs) {
             std::string cmd2 = resticEnv(job) + "restic snapshots --json";
-            for (const auto& p : job.paths) {
+            // A snapshot job's restic snapshot holds the ZFS snapshot's paths.
+            for (const auto& p : isSnapshotJob(job) ? zfsPaths_[number][job.name] : job.paths) {
                 cmd2 += " --path " + shellQuote(p);
             }
             auto r = sh(cmd2);
@@ -738,6 +778,373 @@ private:
             }
             throw StepFailed(msg);
         }
+    }
+
+    // --- ZFS (docs/drill-format.md, "ZFS") ---
+
+    static bool isSnapshotJob(const DrillJob& job) { return !job.zfsDataset.empty(); }
+
+    /// A path inside a ZFS snapshot mapped to the live path it was taken of:
+    /// <mountpoint>/.zfs/snapshot/<name>/rest -> <mountpoint>/rest; other paths unchanged.
+    static std::string liveOf(const std::string& path) {
+        static const std::string marker = "/.zfs/snapshot/";
+        auto at = path.find(marker);
+        if (at == std::string::npos) {
+            return path;
+        }
+        auto end = path.find('/', at + marker.size());
+        auto live = path.substr(0, at) + (end == std::string::npos ? "" : path.substr(end));
+        return live.empty() ? "/" : live;
+    }
+
+    static std::string trimmed(std::string text) {
+        while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+            text.pop_back();
+        }
+        return text;
+    }
+
+    /// The pool (a file vdev) and its datasets at their default mountpoints; the writer, the
+    /// snapshot capture and, for every snapshot job, a drop-in that runs the capture between
+    /// the job's prepare (snapshot taken) and restic.
+    void provisionZfs() {
+        const auto& z = *drill_.zfs;
+        // A small ARC: the guest has drill.memoryMiB for everything else too.
+        must("modprobe zfs zfs_arc_max=67108864");
+        auto version = trimmed(must("cat /sys/module/zfs/version").out);
+        std::string img = "/var/lib/nixdrill-disks/zpool-" + z.pool + ".img";
+        must("set -e; mkdir -p /var/lib/nixdrill-disks; truncate -s " + std::to_string(z.sizeMiB) + "M " + img +
+             "; zpool create -f " + shellQuote(z.pool) + " " + img);
+        for (const auto& ds : z.datasets) {
+            must("zfs create -p " + shellQuote(ds));
+        }
+        note("ZFS " + version + ": pool " + z.pool + " on a " + std::to_string(z.sizeMiB) + " MiB file (" + img +
+             ")\n" + must("zfs list -H -o name,mountpoint").out);
+        must("mkdir -p /usr/local/lib/nixdrill /var/lib/nixdrill-zfs");
+        guest_.writeFile("/usr/local/lib/nixdrill/manifest.sh", std::string(verify::manifestScript()));
+        guest_.writeFile("/usr/local/bin/nixdrill-zfs-capture", captureScript);
+        guest_.writeFile("/usr/local/bin/nixdrill-file-writer", fileWriterScript);
+        must("chmod 0755 /usr/local/bin/nixdrill-zfs-capture /usr/local/bin/nixdrill-file-writer");
+        for (const auto& job : plan_.jobs) {
+            if (!isSnapshotJob(job)) {
+                continue;
+            }
+            // A drop-in's ExecStartPre= runs after the unit's own (the job's prepare).
+            std::string dir = "/etc/systemd/system/" + job.unit + ".d";
+            must("mkdir -p " + shellQuote(dir));
+            guest_.writeFile(dir + "/nixdrill-zfs-capture.conf",
+                             "[Service]\nExecStartPre=/usr/local/bin/nixdrill-zfs-capture " + job.name + "\n");
+            note("job " + job.name + " snapshots " + job.zfsDataset +
+                 ": its snapshot is listed before restic reads it");
+        }
+    }
+
+    static constexpr const char* captureScript = R"SH(#!/bin/bash
+# nixdrill (ZFS drills): runs after the job's prepare took its snapshot and before restic reads
+# it; keeps the snapshot's paths and manifest, which the restored data must match.
+set -euo pipefail
+job=$1
+rt=${RUNTIME_DIRECTORY:-/run/restic-backups-$job}
+out=/var/lib/nixdrill-zfs
+[ -s "$rt/paths" ] || { echo "nixdrill-zfs-capture: no $rt/paths (no snapshot paths)" >&2; exit 1; }
+mapfile -t paths <"$rt/paths"
+bash /usr/local/lib/nixdrill/manifest.sh / "${paths[@]}" >"$out/$job.manifest.tmp"
+cp "$rt/paths" "$out/$job.paths.tmp"
+mv -f "$out/$job.manifest.tmp" "$out/$job.manifest"
+mv -f "$out/$job.paths.tmp" "$out/$job.paths"
+)SH";
+
+    // Record N goes to a-journal, then z-journal, then count (by rename). restic reads the files
+    // in name order, with m-filler-* (random, 4 x 8 MiB) between the journals, so a copy of the
+    // live files is seconds apart at its two ends; one point in time has z-journal = a-journal
+    // or one record behind, and count = z-journal or one behind. Stops after a whole record.
+    static constexpr const char* fileWriterScript = R"SH(#!/bin/bash
+set -u
+dir=$1
+running=1
+trap 'running=0' TERM INT
+n=0
+[ -s "$dir/count" ] && n=$(cat "$dir/count")
+while [ "$running" = 1 ]; do
+    n=$((n + 1))
+    echo "$n" >>"$dir/a-journal"
+    echo "$n" >>"$dir/z-journal"
+    echo "$n" >"$dir/count.tmp"
+    mv -f "$dir/count.tmp" "$dir/count"
+    sleep 0.05
+done
+)SH";
+
+    static std::string writerDir(const DrillJob& job) {
+        auto paths = dataPaths(job);
+        if (paths.empty()) {
+            throw util::InputError("fileWriter: job " + job.name + " has no data path to write to");
+        }
+        return paths.front() + "/nixdrill-writer";
+    }
+
+    static std::string fileWriterUnit(std::size_t i) {
+        return "nixdrill-file-writer-" + std::to_string(i) + ".service";
+    }
+
+    /// The writer's last complete record in the live `dir` (0 before the first).
+    unsigned long writerRecords(const std::string& dir) {
+        auto out = trimmed(must("tail -n 1 " + shellQuote(dir + "/z-journal") + " 2>/dev/null; true").out);
+        try {
+            return out.empty() ? 0 : std::stoul(out);
+        } catch (const std::exception&) {
+            throw util::SystemError("cannot read the writer's z-journal in " + dir + ": '" + out + "'");
+        }
+    }
+
+    /// One writer per job, started before the jobs and running until they have all ended.
+    void startFileWriters() {
+        for (std::size_t i = 0; i < plan_.jobs.size(); ++i) {
+            auto dir = writerDir(plan_.jobs[i]);
+            must("set -e; mkdir -p " + shellQuote(dir) + "; for i in 1 2 3 4; do f=" + shellQuote(dir) +
+                 "/m-filler-$i; [ -e \"$f\" ] || head -c 8M /dev/urandom >\"$f\"; done");
+            must("systemd-run --quiet --unit=" + fileWriterUnit(i) + " /usr/local/bin/nixdrill-file-writer " +
+                 shellQuote(dir));
+            auto start = writerRecords(dir);
+            bool moving = false;
+            for (int t = 0; t < 60 && !moving; ++t) {
+                sh("sleep 0.5");
+                moving = writerRecords(dir) > start;
+            }
+            if (!moving) {
+                throw util::SystemError("the file writer in " + dir + " wrote nothing in 30 s: " +
+                                        sh("journalctl --no-pager -n 20 -u " + fileWriterUnit(i)).out);
+            }
+            note("writer " + fileWriterUnit(i) + " appending records in " + dir);
+        }
+    }
+
+    std::map<std::string, unsigned long> fileWriterRecords() {
+        std::map<std::string, unsigned long> out;
+        for (const auto& job : plan_.jobs) {
+            out[job.name] = writerRecords(writerDir(job));
+        }
+        return out;
+    }
+
+    /// Stops the writers (after a whole record) and keeps where they were when the jobs ran.
+    void stopFileWriters(unsigned number, const std::map<std::string, unsigned long>& before) {
+        for (std::size_t i = 0; i < plan_.jobs.size(); ++i) {
+            const auto& job = plan_.jobs[i];
+            auto after = writerRecords(writerDir(job));
+            auto state = activeState(fileWriterUnit(i));
+            must("systemctl stop " + fileWriterUnit(i));
+            auto b = before.at(job.name);
+            writerBounds_[number][job.name] = {b, after};
+            note("writer of job " + job.name + ": record " + std::to_string(b) + " when the jobs started, " +
+                 std::to_string(after) + " when they ended (" + state + " until then)");
+            if (after <= b || state != "active") {
+                throw util::SystemError("the file writer of job " + job.name +
+                                        " did not keep writing while the backup ran: the drill proves nothing");
+            }
+        }
+    }
+
+    /// The writer's invariant in a restored tree: each journal the records 1..N in order, and the
+    /// journals and counter from one point in time between the writer's bounds during the backup.
+    /// Returns what is wrong, empty when it holds.
+    std::string checkWriterTree(const std::string& dir, std::pair<unsigned long, unsigned long> bounds) {
+        auto records = [&](const std::string& name, std::string& problem) {
+            auto r = sh("cat " + shellQuote(dir + "/" + name));
+            std::vector<std::string> lines;
+            if (!r.succeeded()) {
+                problem = name + " was not restored";
+                return lines;
+            }
+            std::istringstream in(r.out);
+            for (std::string line; std::getline(in, line);) {
+                if (problem.empty() && line != std::to_string(lines.size() + 1)) {
+                    problem = name + " line " + std::to_string(lines.size() + 1) + " is '" + line + "', not record " +
+                              std::to_string(lines.size() + 1);
+                }
+                lines.push_back(line);
+            }
+            return lines;
+        };
+        std::string problem;
+        auto a = records("a-journal", problem).size();
+        auto z = records("z-journal", problem).size();
+        if (!problem.empty()) {
+            return "the writer's files are damaged: " + problem;
+        }
+        auto c = sh("cat " + shellQuote(dir + "/count"));
+        unsigned long count = 0;
+        try {
+            count = std::stoul(trimmed(c.out));
+        } catch (const std::exception&) {
+            return "the writer's count file is missing or unreadable: '" + trimmed(c.out) + "'";
+        }
+        note("restored writer files in " + dir + ": a-journal " + std::to_string(a) + " records, z-journal " +
+             std::to_string(z) + ", count " + std::to_string(count) + " (the writer was at records " +
+             std::to_string(bounds.first) + "-" + std::to_string(bounds.second) + " while the jobs ran)");
+        if (a < z || a > z + 1 || count > z || z > count + 1) {
+            return "torn copy: the writer's files are from different moments (a-journal ends at record " +
+                   std::to_string(a) + ", z-journal at " + std::to_string(z) + ", count says " + std::to_string(count) +
+                   "; one point in time has z-journal equal to a-journal or one behind, count equal to z-journal or "
+                   "one behind)";
+        }
+        if (z < bounds.first || a > bounds.second + 1) {
+            return "the restored point (record " + std::to_string(z) + ") is not from the backup's run (records " +
+                   std::to_string(bounds.first) + "-" + std::to_string(bounds.second) + ")";
+        }
+        return "";
+    }
+
+    struct ZfsCounts {
+        unsigned took = 0;
+        unsigned destroyed = 0;
+    };
+
+    unsigned journalCount(const DrillJob& job, const std::string& what) {
+        auto r = sh("journalctl --no-pager -o cat -u " + shellQuote(job.unit) + " | grep -cF " +
+                    shellQuote("nixdrill[" + job.name + "]: " + what) + "; true");
+        try {
+            return static_cast<unsigned>(std::stoul(trimmed(r.out)));
+        } catch (const std::exception&) {
+            return 0;
+        }
+    }
+
+    /// How often each snapshot job said it took and destroyed a snapshot (its journal).
+    std::map<std::string, ZfsCounts> zfsCounts() {
+        std::map<std::string, ZfsCounts> out;
+        for (const auto& job : plan_.jobs) {
+            if (isSnapshotJob(job)) {
+                out[job.name] = {journalCount(job, "took snapshot"), journalCount(job, "destroyed snapshot")};
+            }
+        }
+        return out;
+    }
+
+    /// After a run: whether each snapshot job took a snapshot and destroyed it, and that no
+    /// snapshot named after a job is left in the pool.
+    void checkZfsAfterRun(const std::map<std::string, ZfsCounts>& before, bool requireTaken,
+                          std::vector<std::string>& failures) {
+        if (!drill_.zfs) {
+            return;
+        }
+        for (const auto& job : plan_.jobs) {
+            if (!isSnapshotJob(job)) {
+                continue;
+            }
+            auto was = before.count(job.name) != 0 ? before.at(job.name) : ZfsCounts{};
+            ZfsCounts now;
+            // journald takes the job's output asynchronously.
+            for (int attempt = 0; attempt < 10; ++attempt) {
+                now = {journalCount(job, "took snapshot"), journalCount(job, "destroyed snapshot")};
+                if (now.took > was.took && now.destroyed > was.destroyed) {
+                    break;
+                }
+                sh("sleep 0.5");
+            }
+            unsigned took = now.took - was.took;
+            unsigned destroyed = now.destroyed - was.destroyed;
+            note("job " + job.name + ": took " + std::to_string(took) + " ZFS snapshot(s) of " + job.zfsDataset +
+                 " in this run, destroyed " + std::to_string(destroyed));
+            if (requireTaken && took == 0) {
+                failures.push_back("job " + job.name + " took no ZFS snapshot of " + job.zfsDataset);
+            }
+            if (took > destroyed) {
+                failures.push_back("job " + job.name + " took " + std::to_string(took) +
+                                   " ZFS snapshot(s) but logged " + std::to_string(destroyed) + " destroyed");
+            }
+        }
+        auto left = trimmed(must("zfs list -H -o name -t snapshot -r " + shellQuote(drill_.zfs->pool)).out);
+        std::string ours;
+        std::istringstream in(left);
+        for (std::string line; std::getline(in, line);) {
+            if (line.find("@nixdrill-") != std::string::npos) {
+                ours += (ours.empty() ? "" : ", ") + line;
+            }
+        }
+        note("ZFS snapshots of pool " + drill_.zfs->pool + " after the run: " + (left.empty() ? "none" : left));
+        if (!ours.empty()) {
+            failures.push_back("ZFS snapshot(s) left after the run: " + ours);
+        }
+    }
+
+    /// What the drop-in captured while the snapshot existed: its paths (this backup's restic
+    /// paths) and its manifest, keyed by the live paths, as this backup's expected content.
+    void loadZfsCaptures(unsigned number, std::vector<std::string>& failures) {
+        for (const auto& job : plan_.jobs) {
+            if (!isSnapshotJob(job)) {
+                continue;
+            }
+            std::string base = "/var/lib/nixdrill-zfs/" + job.name;
+            auto paths = sh("cat " + shellQuote(base + ".paths"));
+            auto manifest = sh("cat " + shellQuote(base + ".manifest"));
+            sh("rm -f " + shellQuote(base + ".paths") + " " + shellQuote(base + ".manifest"));
+            if (!paths.succeeded() || !manifest.succeeded()) {
+                failures.push_back("job " + job.name + ": its snapshot was never listed (no prepare with a snapshot?)");
+                continue;
+            }
+            std::vector<std::string> list;
+            std::istringstream in(paths.out);
+            for (std::string line; std::getline(in, line);) {
+                if (!line.empty()) {
+                    list.push_back(line);
+                }
+                if (liveOf(line) == line) {
+                    failures.push_back("job " + job.name + " backed up the live path " + line + ", not its snapshot");
+                }
+            }
+            verify::ParsedManifest parsed;
+            try {
+                parsed = verify::parseManifest(manifest.out);
+            } catch (util::Error& e) {
+                e.addContext("while reading the manifest of job " + job.name + "'s ZFS snapshot");
+                throw;
+            }
+            auto live = dataPaths(job);
+            verify::Manifest mapped;
+            for (auto& [path, entry] : parsed.entries) {
+                entry.path = liveOf(path);
+                bool data = std::any_of(live.begin(), live.end(), [&](const std::string& p) {
+                    return entry.path == p || entry.path.rfind(p + "/", 0) == 0;
+                });
+                if (data) {
+                    mapped[entry.path] = entry;
+                }
+            }
+            note("job " + job.name + ": restic read the snapshot's paths (" + std::to_string(list.size()) +
+                 "), listed with " + std::to_string(mapped.size()) + " entries before restic began");
+            zfsPaths_[number][job.name] = list;
+            manifests_[number][job.name] = std::move(mapped);
+        }
+    }
+
+    /// restic keeps a snapshot job's paths as <mountpoint>/.zfs/snapshot/<name>/...: moves the
+    /// restored trees to the live paths they were taken of, under `target`.
+    void mapSnapshotPaths(const std::string& target, const std::vector<std::string>& paths) {
+        std::string cmd = "set -e; cd " + shellQuote(target) + "; ";
+        std::set<std::string> zfsDirs;
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            cmd += "mv -T ." + shellQuote(paths[i]) + " .nixdrill-live-" + std::to_string(i) + "; ";
+            auto at = paths[i].find("/.zfs/snapshot/");
+            if (at != std::string::npos) {
+                zfsDirs.insert(paths[i].substr(0, at) + "/.zfs");
+            }
+        }
+        for (const auto& d : zfsDirs) {
+            cmd += "rm -rf -- ." + shellQuote(d) + "; ";
+        }
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            auto live = liveOf(paths[i]);
+            cmd += "mkdir -p ." + shellQuote(dirOf(live)) + "; rmdir ." + shellQuote(live) +
+                   " 2>/dev/null || true; mv -T .nixdrill-live-" + std::to_string(i) + " ." + shellQuote(live) + "; ";
+        }
+        cmd += "test -z \"$(find . -name .zfs -print -quit)\"";
+        auto r = sh(cmd);
+        if (!r.succeeded()) {
+            throw StepFailed("cannot map the restored snapshot paths back to the live paths in " + target + ": " +
+                             redactor_.apply(r.describe()));
+        }
+        note("mapped " + std::to_string(paths.size()) + " restored snapshot path(s) back to the live paths");
     }
 
     // --- PostgreSQL (docs/drill-format.md, "PostgreSQL") ---
@@ -1119,8 +1526,8 @@ private:
         std::set<std::string> seen;
         for (const auto& job : plan_.jobs) {
             if (seen.insert(job.repository).second) {
-                out.push_back(
-                    {&job, faults::Target{job.repository, job.passwordFile, job.paths.front(), victimFile(job)}});
+                out.push_back({&job, faults::Target{job.repository, job.passwordFile, job.paths.front(),
+                                                    victimFile(job), job.name, job.zfsDataset}});
             }
         }
         return out;
@@ -1250,6 +1657,10 @@ private:
         }
         // Timestamps have one-second resolution: "advanced" must be distinguishable from "kept".
         sh("sleep 1");
+        if (drill_.zfs) {
+            must("rm -f /var/lib/nixdrill-zfs/*"); // captures of an earlier run
+        }
+        auto zfsBefore = zfsCounts();
 
         std::vector<faults::Injected> injected;
         auto other = randomSecret();
@@ -1329,6 +1740,16 @@ private:
             if (expect.retentionHolds) {
                 checkRetention(job, before[job.name].listed, compare);
             }
+        }
+        if (drill_.zfs) {
+            // A run that got as far as restic backed up the snapshot: its capture is what a
+            // restore of this backup must match. None (the run failed before) is no failure here.
+            std::vector<std::string> ignored;
+            loadZfsCaptures(number, ignored);
+        }
+        if (fault.kind != model::FaultKind::PowerLoss) {
+            // Whatever failed, cleanup destroys the snapshot (a power cut leaves it to the next run).
+            checkZfsAfterRun(zfsBefore, false, failures);
         }
         std::set<std::string> repositories;
         for (const auto& job : plan_.jobs) {
@@ -1485,6 +1906,7 @@ private:
             throw StepFailed("backup " + std::to_string(number) + " made no snapshots to restore");
         }
         std::vector<model::Mismatch> mismatches;
+        std::vector<std::string> torn; // the file writer's invariant (ZFS drills)
         for (const auto& job : plan_.jobs) {
             const auto& id = snaps->second[job.name];
             if (id.empty()) {
@@ -1517,6 +1939,14 @@ private:
             if (!r.succeeded()) {
                 throw StepFailed("restic restore of job " + job.name + " failed: " + redactor_.apply(r.describe()));
             }
+            if (auto zp = zfsPaths_[number].find(job.name); zp != zfsPaths_[number].end()) {
+                mapSnapshotPaths(target, zp->second);
+            }
+            if (auto w = writerBounds_[number].find(job.name); w != writerBounds_[number].end()) {
+                if (auto problem = checkWriterTree(target + writerDir(job), w->second); !problem.empty()) {
+                    torn.push_back("job " + job.name + ": " + problem);
+                }
+            }
             if (options_.afterRestore) {
                 options_.afterRestore(guest_, target);
             }
@@ -1530,6 +1960,15 @@ private:
                 m.pointer = "/jobs/" + job.name + m.pointer;
                 mismatches.push_back(std::move(m));
             }
+        }
+        if (!torn.empty()) {
+            std::string message;
+            for (const auto& t : torn) {
+                message += t + "\n";
+            }
+            message += std::to_string(mismatches.size()) + " difference(s) between the restored data and backup " +
+                       std::to_string(number) + "'s manifest";
+            throw StepFailed(message, std::move(mismatches));
         }
         if (!mismatches.empty()) {
             // Built before the move: argument evaluation order is unspecified.
@@ -1641,6 +2080,10 @@ private:
     std::map<std::string, unsigned> pgSeedRows_;                            // database -> seeded rows
     // backup -> database -> rows committed when the jobs started / ended (the dump point's window)
     std::map<unsigned, std::map<std::string, std::pair<unsigned long, unsigned long>>> pgBounds_;
+    /// ZFS drills: backup -> job -> the snapshot paths restic read; the file writer's records
+    /// when the jobs started and ended.
+    std::map<unsigned, std::map<std::string, std::vector<std::string>>> zfsPaths_;
+    std::map<unsigned, std::map<std::string, std::pair<unsigned long, unsigned long>>> writerBounds_;
 };
 
 } // namespace
@@ -1682,6 +2125,9 @@ DrillPlan planFromEvaluation(const json& value) {
             job.pgDumpDir = stringOr(pg, "dumpDir");
         }
         job.restoreFile = stringOr(j, "restoreFile");
+        if (j.value("useSnapshots", false)) {
+            job.zfsDataset = stringOr(j, "zfsDataset");
+        }
         if (job.paths.empty() || job.repository.empty() || job.passwordFile.empty()) {
             throw util::InputError(p + ": a drillable job has paths, a repository and a passwordFile");
         }

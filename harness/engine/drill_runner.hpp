@@ -34,6 +34,8 @@ struct DrillJob {
     std::string pgUser;      ///< OS user the PostgreSQL tools run as
     std::string pgDumpDir;   ///< the staging dir of the dumps (one of `paths`; not seeded)
     std::string restoreFile; ///< the rendered restore-<job>.sh ("" when the job has none)
+    /// backup.useSnapshots: the dataset the job snapshots ("" when it backs up the live paths).
+    std::string zfsDataset;
 };
 
 /// What the evaluation rendered for a drill: the jobs in order and the files to install.

@@ -41,7 +41,8 @@ std::vector<FaultKind> allFaultKinds() {
     return {FaultKind::WrongPassword, FaultKind::RepositoryMissing, FaultKind::PreBackupHookFails,
             FaultKind::BitFlip,       FaultKind::DeleteIndex,       FaultKind::KillMidBackup,
             FaultKind::PowerLoss,     FaultKind::DiskFull,          FaultKind::UnitRefusesToStop,
-            FaultKind::ClockJump,     FaultKind::IoErrors};
+            FaultKind::ClockJump,     FaultKind::IoErrors,          FaultKind::ZfsStaleSnapshot,
+            FaultKind::ZfsPoolFull};
 }
 
 std::vector<FaultKind> parseFaultList(const std::string& list) {
@@ -127,6 +128,19 @@ model::FaultExpect defaultExpectation(FaultKind kind) {
         e.unitsRunning = true;
         e.snapshot = true;
         break;
+    case FaultKind::ZfsStaleSnapshot:
+        // The job's prepare destroys snapshots named like its own before taking one.
+        e.category = "ok";
+        e.status = 1;
+        e.lastSuccess = "advanced";
+        e.unitsRunning = true;
+        e.snapshot = true;
+        break;
+    case FaultKind::ZfsPoolFull:
+        // Measured: `zfs snapshot` fails with "out of space" on a full pool, so the prepare fails.
+        failedRun("prepare_failed");
+        e.repositoryUnchanged = true;
+        break;
     case FaultKind::BitFlip:
         e.checkDetects = true;
         e.restoreFails = true;
@@ -145,9 +159,12 @@ MatrixResult faultMatrix(const model::Scenario& scenario, const std::vector<Faul
     MatrixResult out;
     std::size_t services = 0;
     bool markerHook = false;
+    bool snapshotService = false;
     for (const auto& [name, svc] : scenario.services.items()) {
         if (svc.is_object() && svc.value("enable", false)) {
             ++services;
+            auto backup = svc.value("backup", nlohmann::json::object());
+            snapshotService = snapshotService || (backup.is_object() && backup.value("useSnapshots", false));
             auto pre = svc.value("preBackup", std::string());
             markerHook = markerHook || pre.find(faults::preBackupMarker) != std::string::npos;
         }
@@ -172,6 +189,12 @@ MatrixResult faultMatrix(const model::Scenario& scenario, const std::vector<Faul
         if (kind == FaultKind::PreBackupHookFails && !markerHook) {
             out.notApplicable.push_back(kindName + ": no service's preBackup tests " +
                                         std::string(faults::preBackupMarker));
+            continue;
+        }
+        if ((kind == FaultKind::ZfsStaleSnapshot || kind == FaultKind::ZfsPoolFull) &&
+            (!scenario.drill->zfs || !snapshotService)) {
+            out.notApplicable.push_back(kindName + ": needs a ZFS pool (/drill/zfs) and a service with "
+                                                   "backup.useSnapshots");
             continue;
         }
         if (kind == FaultKind::PowerLoss && scenario.drill->repositoryDiskMiB > 0) {

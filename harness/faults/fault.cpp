@@ -125,6 +125,31 @@ Injected inject(guest::Guest& guest, const model::Fault& fault, const Target& ta
             must(guest, "date -u -s @$(( $(date +%s) + " + std::to_string(fault.days) + " * 86400 )) +%FT%TZ", timeout);
         return {"guest clock jumped " + std::to_string(fault.days) + " days forward: now " + trimmed(r.out), ""};
     }
+    case model::FaultKind::ZfsStaleSnapshot: {
+        if (target.zfsDataset.empty()) {
+            throw guest::CommandFailed("fault zfs-stale-snapshot: job " + target.job + " has no backup.useSnapshots");
+        }
+        // Named like the job's own, from a run that crashed before its cleanup (years ago).
+        auto name = target.zfsDataset + "@nixdrill-" + target.job + "-20000101T000000Z";
+        must(guest, "zfs snapshot " + shellQuote(name), timeout);
+        return {"left a stale snapshot " + name + " (as a crashed run would)", ""};
+    }
+    case model::FaultKind::ZfsPoolFull: {
+        if (target.zfsDataset.empty()) {
+            throw guest::CommandFailed("fault zfs-pool-full: job " + target.job + " has no backup.useSnapshots");
+        }
+        // A dataset of its own takes every free byte (uncompressed zeros until ENOSPC), so the
+        // job's data stays as it was and the fault is undone by destroying the filler.
+        auto pool = target.zfsDataset.substr(0, target.zfsDataset.find('/'));
+        auto fill = shellQuote(pool + "/nixdrill-fault-fill");
+        auto r = must(guest,
+                      "set -e; zfs create -o compression=off -o mountpoint=/var/lib/nixdrill-fault/zfs-fill " + fill +
+                          "\ndd if=/dev/zero of=/var/lib/nixdrill-fault/zfs-fill/filler bs=1M status=none 2>/dev/null"
+                          " || true\nsync\nzfs list -Hp -o avail " +
+                          shellQuote(pool),
+                      timeout);
+        return {"pool " + pool + " filled up (" + trimmed(r.out) + " bytes available)", "zfs destroy -r " + fill};
+    }
     case model::FaultKind::IoErrors: {
         // A copy of the data on an ext4 image behind device-mapper, mounted read-only over the
         // data path, with the victim file's blocks mapped to the `error` target: reading it fails

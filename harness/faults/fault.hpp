@@ -26,6 +26,8 @@ struct Target {
     std::string passwordFile;
     std::string dataPath;   ///< the job's first backed-up path (repository-disk-full grows it; io-errors)
     std::string victimFile; ///< io-errors: a non-empty file under dataPath whose reads fail
+    std::string job;        ///< the job's name (zfs-stale-snapshot names the snapshot after it)
+    std::string zfsDataset; ///< backup.useSnapshots: the dataset the job snapshots ("" otherwise)
 };
 
 /// A fault in place: what was done (evidence, no secrets) and how to undo it.

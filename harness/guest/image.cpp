@@ -17,6 +17,8 @@ std::string_view toString(GuestKind kind) {
         return "initramfs";
     case GuestKind::Systemd:
         return "systemd";
+    case GuestKind::SystemdZfs:
+        return "systemd-zfs";
     case GuestKind::NixOS:
         return "nixos";
     }
@@ -24,12 +26,13 @@ std::string_view toString(GuestKind kind) {
 }
 
 GuestKind parseGuestKind(std::string_view name) {
-    for (auto kind : {GuestKind::Initramfs, GuestKind::Systemd, GuestKind::NixOS}) {
+    for (auto kind : {GuestKind::Initramfs, GuestKind::Systemd, GuestKind::SystemdZfs, GuestKind::NixOS}) {
         if (toString(kind) == name) {
             return kind;
         }
     }
-    throw util::InputError("unknown guest kind '" + std::string(name) + "' (expected initramfs, systemd or nixos)");
+    throw util::InputError("unknown guest kind '" + std::string(name) +
+                           "' (expected initramfs, systemd, systemd-zfs or nixos)");
 }
 
 GuestKind guestKindOfDrill(std::string_view name) {
@@ -135,6 +138,22 @@ GuestKind selectGuestKind(const GuestSelection& selection, std::string_view dril
         return *selection.kind;
     }
     return guestKindOfDrill(drillGuest);
+}
+
+GuestKind imageKindFor(GuestKind kind, bool needsZfs) {
+    if (!needsZfs) {
+        return kind;
+    }
+    switch (kind) {
+    case GuestKind::Systemd:
+    case GuestKind::SystemdZfs:
+        return GuestKind::SystemdZfs;
+    case GuestKind::NixOS:
+        return kind;
+    case GuestKind::Initramfs:
+        break;
+    }
+    throw util::InputError("a drill with a ZFS pool (drill.zfs) cannot run in the initramfs guest");
 }
 
 GuestImage resolveNixosImage(const std::optional<std::filesystem::path>& image, std::string_view scenario) {

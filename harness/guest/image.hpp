@@ -11,12 +11,13 @@
 namespace nixdrill::guest {
 
 enum class GuestKind {
-    Initramfs, ///< busybox + qemu-ga + restic in an initramfs: fastest boot, no systemd
-    Systemd,   ///< Debian with systemd on a root disk: real units, journald, udev
-    NixOS,     ///< the scenario's NixOS system built by flake.nix: the modules' own job units
+    Initramfs,  ///< busybox + qemu-ga + restic in an initramfs: fastest boot, no systemd
+    Systemd,    ///< Debian with systemd on a root disk: real units, journald, udev
+    SystemdZfs, ///< the systemd guest plus OpenZFS (module built for its kernel): drills with drill.zfs
+    NixOS,      ///< the scenario's NixOS system built by flake.nix: the modules' own job units
 };
 
-/// "initramfs", "systemd", "nixos".
+/// "initramfs", "systemd", "systemd-zfs", "nixos".
 std::string_view toString(GuestKind kind);
 /// @throws util::InputError for an unknown name.
 GuestKind parseGuestKind(std::string_view name);
@@ -80,6 +81,11 @@ GuestKind selectGuestKind(const GuestSelection& selection, std::string_view dril
 /// @throws util::InputError when no image is given (saying how to build one), none exists for
 /// the scenario, or it was built for another scenario.
 GuestImage resolveNixosImage(const std::optional<std::filesystem::path>& image, std::string_view scenario);
+
+/// The image kind a drill boots: the systemd-zfs image instead of the systemd one when the
+/// drill needs ZFS (drill.zfs); other kinds unchanged (a NixOS system brings its own ZFS).
+/// @throws util::InputError for ZFS in the initramfs guest (it has no ZFS).
+GuestKind imageKindFor(GuestKind kind, bool needsZfs);
 
 /// NIXDRILL_BUILD_GUEST when set, else scripts/vm/build-guest.sh of the source tree.
 std::filesystem::path defaultBuildScript();

@@ -457,6 +457,7 @@ std::unique_ptr<ImageGuest> makeGuest(GuestKind kind, vm::Connection& connection
     case GuestKind::Initramfs:
         return std::make_unique<InitramfsGuest>(connection, std::move(image), std::move(config));
     case GuestKind::Systemd:
+    case GuestKind::SystemdZfs:
         return std::make_unique<SystemdGuest>(connection, std::move(image), std::move(config));
     case GuestKind::NixOS:
         return std::make_unique<NixosGuest>(connection, std::move(image), std::move(config));

@@ -42,6 +42,8 @@ enum class FaultKind {
     UnitRefusesToStop,  ///< during a backup: a service unit's stop hangs past its TimeoutStopSec
     ClockJump,          ///< during a backup: the guest clock jumps forward months before the job runs
     IoErrors,           ///< during a backup: reads of one backed-up file fail with EIO (device-mapper)
+    ZfsStaleSnapshot,   ///< during a backup: a snapshot named like the job's, left by a crashed run
+    ZfsPoolFull,        ///< during a backup: the job's ZFS pool is filled up before its snapshot
 };
 
 /// What a fault must lead to; unset fields are not checked.
@@ -77,6 +79,9 @@ struct DrillStep {
     unsigned rows = 1000;            ///< PgSeed: rows generated per database
     /// Backup: a writer inserts rows into every database of the jobs for the whole backup.
     bool pgWriter = false;
+    /// Backup: a writer appends records to files in each job's first path for the whole backup
+    /// (drill.zfs scenarios; restore steps check its invariant: one consistent point).
+    bool fileWriter = false;
     /// Backup: the fault injected during this backup; Inject: the fault injected.
     std::optional<Fault> fault;
     /// How often the step may run again after a Failed or Broken attempt (0: never). Only for
@@ -91,6 +96,14 @@ struct SeedData {
     unsigned depth = 2;
     unsigned symlinks = 2;
     bool nonAscii = true;
+};
+
+/// A ZFS pool the drill creates in the guest (a file vdev), with its datasets mounted at their
+/// default mountpoints (/<dataset>). Needs the systemd-zfs guest image.
+struct ZfsPool {
+    std::string pool = "tank";
+    unsigned sizeMiB = 256;
+    std::vector<std::string> datasets; ///< created with `zfs create -p`, e.g. "tank/app"
 };
 
 struct Drill {
@@ -111,6 +124,8 @@ struct Drill {
     unsigned drillTimeoutSeconds = 0;
     /// The guest gets a NIC on the isolated libvirt network (no route out); default: no NIC.
     bool network = false;
+    /// A ZFS pool in the guest (the systemd-zfs image); nullopt: none.
+    std::optional<ZfsPool> zfs;
 };
 
 struct Scenario {

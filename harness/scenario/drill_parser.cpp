@@ -103,6 +103,8 @@ const FaultInfo faultKinds[] = {
     {"unit-refuses-to-stop", model::FaultKind::UnitRefusesToStop, true},
     {"clock-jump", model::FaultKind::ClockJump, true},
     {"io-errors", model::FaultKind::IoErrors, true},
+    {"zfs-stale-snapshot", model::FaultKind::ZfsStaleSnapshot, true},
+    {"zfs-pool-full", model::FaultKind::ZfsPoolFull, true},
 };
 
 std::string knownFaultKinds() {
@@ -155,6 +157,10 @@ model::Fault parseFault(const Reader& r, const ordered_json& f, const std::strin
     if (fault.kind == model::FaultKind::DiskFull && drill.repositoryDiskMiB == 0) {
         r.fail(p + "/kind", "repository-disk-full needs a small repository disk: set /drill/repositoryDiskMiB");
     }
+    if ((fault.kind == model::FaultKind::ZfsStaleSnapshot || fault.kind == model::FaultKind::ZfsPoolFull) &&
+        !drill.zfs) {
+        r.fail(p + "/kind", kind + " needs a ZFS pool: set /drill/zfs (and backup.useSnapshots on a service)");
+    }
     if (!f.contains("expect")) {
         r.fail(p + "/expect", "a fault needs a declared expected outcome");
     }
@@ -201,6 +207,49 @@ model::Fault parseFault(const Reader& r, const ordered_json& f, const std::strin
     return fault;
 }
 
+bool isDatasetName(const std::string& name) {
+    if (name.empty() || name.front() == '/' || name.back() == '/' || name.find("//") != std::string::npos) {
+        return false;
+    }
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+                  c == '.' || c == ':' || c == '/';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+model::ZfsPool parseZfs(const Reader& r, const ordered_json& z, const std::string& p) {
+    r.onlyKeys(z, p, {"pool", "sizeMiB", "datasets"});
+    model::ZfsPool pool;
+    pool.pool = r.string(z, p, "pool", pool.pool);
+    if (!isDatasetName(pool.pool) || pool.pool.find('/') != std::string::npos) {
+        r.fail(p + "/pool", "\"" + pool.pool + "\" is not a pool name (letters, digits, _-.:)");
+    }
+    // 64 MiB is ZFS's smallest vdev.
+    pool.sizeMiB = r.number(z, p, "sizeMiB", pool.sizeMiB, 64, 65536);
+    if (z.contains("datasets")) {
+        const auto& list = z["datasets"];
+        if (!list.is_array()) {
+            r.fail(p + "/datasets", "expected a list of dataset names");
+        }
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            std::string dp = p + "/datasets/" + std::to_string(i);
+            if (!list[i].is_string()) {
+                r.fail(dp, "expected a dataset name");
+            }
+            auto name = list[i].get<std::string>();
+            if (!isDatasetName(name) || name.rfind(pool.pool + "/", 0) != 0) {
+                r.fail(dp, "\"" + name + "\" is not a dataset of pool " + pool.pool + " (" + pool.pool + "/<name>)");
+            }
+            pool.datasets.push_back(name);
+        }
+    }
+    return pool;
+}
+
 } // namespace
 
 std::string_view toString(model::FaultKind kind) noexcept {
@@ -224,8 +273,9 @@ std::string_view toString(model::StepAction action) noexcept {
 model::Drill parseDrill(const ordered_json& section, const std::string& file) {
     Reader r{file};
     const std::string base = "/drill";
-    r.onlyKeys(section, base,
-               {"guest", "seed", "memoryMiB", "vcpus", "data", "steps", "timeouts", "repositoryDiskMiB", "network"});
+    r.onlyKeys(
+        section, base,
+        {"guest", "seed", "memoryMiB", "vcpus", "data", "steps", "timeouts", "repositoryDiskMiB", "network", "zfs"});
     model::Drill d;
     d.guest = r.string(section, base, "guest", d.guest);
     if (d.guest != "debian" && d.guest != "nixos") {
@@ -241,6 +291,12 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
     d.vcpus = r.number(section, base, "vcpus", d.vcpus, 1, 16);
     d.repositoryDiskMiB = r.number(section, base, "repositoryDiskMiB", 0, 16, 65536);
     d.network = r.boolean(section, base, "network", false);
+    if (section.contains("zfs")) {
+        d.zfs = parseZfs(r, section["zfs"], base + "/zfs");
+        if (d.guest != "debian") {
+            r.fail(base + "/zfs", "a ZFS pool needs the Debian guest (its systemd-zfs image), not \"" + d.guest + "\"");
+        }
+    }
 
     if (section.contains("timeouts")) {
         const auto& t = section["timeouts"];
@@ -277,7 +333,7 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
         const auto& s = steps[i];
         r.onlyKeys(s, p,
                    {"action", "name", "snapshot", "inPlace", "readDataSubset", "days", "fault", "rows", "pgWriter",
-                    "retries"});
+                    "fileWriter", "retries"});
         auto action = r.string(s, p, "action", "");
         model::DrillStep step;
         bool found = false;
@@ -306,6 +362,7 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
         onlyFor("days", model::StepAction::AdvanceClock);
         onlyFor("rows", model::StepAction::PgSeed);
         onlyFor("pgWriter", model::StepAction::Backup);
+        onlyFor("fileWriter", model::StepAction::Backup);
         if (s.contains("fault")) {
             if (step.action != model::StepAction::Backup && step.action != model::StepAction::Inject) {
                 r.fail(p + "/fault", "only backup and inject steps carry a fault");
@@ -317,6 +374,19 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
         step.days = r.number(s, p, "days", 1, 1, 3650);
         step.rows = r.number(s, p, "rows", step.rows, 1, 10000000);
         step.pgWriter = r.boolean(s, p, "pgWriter", false);
+        step.fileWriter = r.boolean(s, p, "fileWriter", false);
+        if (step.fileWriter && !d.zfs) {
+            // Its invariant is what tells a snapshot's one point in time from a torn copy.
+            r.fail(p + "/fileWriter", "the file writer belongs to ZFS drills: set /drill/zfs");
+        }
+        if (step.fileWriter && step.fault) {
+            r.fail(p + "/fileWriter", "a backup step with a fault runs no writer");
+        }
+        if (d.zfs && r.boolean(s, p, "inPlace", false)) {
+            // A snapshot job's restic snapshot holds .zfs/snapshot/<name>/ paths; the drill maps them
+            // back in a scratch directory only.
+            r.fail(p + "/inPlace", "in-place restores are not supported in ZFS drills (/drill/zfs)");
+        }
         if (step.pgWriter && step.fault) {
             // A faulty backup checks the fault's outcome only; the writer's window would go unchecked.
             r.fail(p + "/pgWriter", "a backup step with a fault runs no writer");

@@ -27,7 +27,7 @@ const std::string oneService = R"({"notes": {"enable": true, "dataDir": "/var/li
 BOOST_AUTO_TEST_SUITE(engine_fault_matrix)
 
 BOOST_AUTO_TEST_CASE(fault_lists_are_parsed_and_unknown_kinds_refused) {
-    BOOST_TEST(engine::parseFaultList("all").size() == 11u);
+    BOOST_TEST(engine::parseFaultList("all").size() == 13u);
     auto two = engine::parseFaultList("bit-flip,kill-mid-backup,bit-flip");
     BOOST_TEST(two.size() == 2u);
     BOOST_TEST((two[0] == FaultKind::BitFlip && two[1] == FaultKind::KillMidBackup));
@@ -38,7 +38,9 @@ BOOST_AUTO_TEST_CASE(fault_lists_are_parsed_and_unknown_kinds_refused) {
 BOOST_AUTO_TEST_CASE(a_single_service_scenario_gets_every_kind) {
     auto m = engine::faultMatrix(drillScenario(oneService), engine::allFaultKinds());
     BOOST_TEST(m.variants.size() == 11u);
-    BOOST_TEST(m.notApplicable.empty());
+    // The ZFS kinds need a pool and a snapshot job.
+    BOOST_REQUIRE_EQUAL(m.notApplicable.size(), 2u);
+    BOOST_TEST(m.notApplicable[0].find("zfs-stale-snapshot: needs a ZFS pool") == 0u);
     std::set<std::string> names;
     for (const auto& v : m.variants) {
         names.insert(v.name);
@@ -88,12 +90,31 @@ BOOST_AUTO_TEST_CASE(per_job_faults_need_one_service_and_the_hook_its_marker) {
     }
     BOOST_TEST((kinds == std::set<FaultKind>{FaultKind::WrongPassword, FaultKind::RepositoryMissing, FaultKind::BitFlip,
                                              FaultKind::DeleteIndex}));
-    BOOST_TEST(m.notApplicable.size() == 7u);
+    BOOST_TEST(m.notApplicable.size() == 9u);
     auto noHook = engine::faultMatrix(drillScenario(R"({"a": {"enable": true, "dataDir": "/a"}})"),
                                       {FaultKind::PreBackupHookFails});
     BOOST_TEST(noHook.variants.empty());
     BOOST_REQUIRE_EQUAL(noHook.notApplicable.size(), 1u);
     BOOST_TEST(noHook.notApplicable[0].find("preBackup") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(zfs_faults_apply_to_a_snapshot_job_on_a_pool) {
+    auto s = scenario::parseScenario(R"({"format": "nixdrill-scenario/1",
+      "services": {"app": {"enable": true, "backupPaths": ["/tank/app/data"],
+                           "backup": {"useSnapshots": true, "zfsDataset": "tank/app"}}},
+      "backup": {"enable": true, "restic": {"repositories": {"local": {"url": "/var/lib/r",
+                 "passwordFile": "/run/keys/pw", "primary": true}}}},
+      "drill": {"seed": 4, "zfs": {"pool": "tank", "datasets": ["tank/app"]},
+                "steps": [{"action": "backup"}, {"action": "restore"}]}})",
+                                     "z.json", "g");
+    auto m = engine::faultMatrix(s, {FaultKind::ZfsStaleSnapshot, FaultKind::ZfsPoolFull});
+    BOOST_REQUIRE_EQUAL(m.variants.size(), 2u);
+    BOOST_TEST(m.notApplicable.empty());
+    const auto& stale = m.variants[0].drill->steps[2];
+    BOOST_TEST(stale.name == "3-fault-zfs-stale-snapshot");
+    BOOST_TEST(*stale.fault->expect.category == "ok");
+    BOOST_TEST(*stale.fault->expect.snapshot);
+    BOOST_TEST(m.variants[1].drill->zfs.has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

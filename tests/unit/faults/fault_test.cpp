@@ -19,7 +19,8 @@ guest::ExecResult ok(std::string out = "") {
     return r;
 }
 
-const faults::Target target{"/var/lib/repo", "/run/keys/pw", "/srv/data", ""};
+const faults::Target target{"/var/lib/repo", "/run/keys/pw", "/srv/data", "", "app", ""};
+const faults::Target zfsTarget{"/var/lib/repo", "/run/keys/pw", "/tank/app/data", "", "app", "tank/app"};
 const std::chrono::milliseconds timeout{1000};
 
 } // namespace
@@ -123,6 +124,33 @@ BOOST_AUTO_TEST_CASE(disk_full_needs_the_repository_on_its_own_file_system) {
     auto injected = faults::inject(g2, model::Fault{model::FaultKind::DiskFull, {}, 0}, target, 1, "", timeout);
     BOOST_TEST(g2.commands[0].find("mountpoint -q '/var/lib/repo'") != std::string::npos);
     BOOST_TEST(injected.revertCommand == "rm -f '/var/lib/repo/.nixdrill-fault-filler'");
+}
+
+BOOST_AUTO_TEST_CASE(zfs_faults_need_a_snapshot_job) {
+    for (auto kind : {model::FaultKind::ZfsStaleSnapshot, model::FaultKind::ZfsPoolFull}) {
+        ScriptedGuest g;
+        BOOST_CHECK_THROW(faults::inject(g, model::Fault{kind, {}, 0}, target, 1, "", timeout), guest::CommandFailed);
+        BOOST_TEST(g.commands.empty());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(zfs_stale_snapshot_is_named_like_the_jobs_own_and_stays) {
+    ScriptedGuest g;
+    g.script = {ok()};
+    auto injected =
+        faults::inject(g, model::Fault{model::FaultKind::ZfsStaleSnapshot, {}, 0}, zfsTarget, 1, "", timeout);
+    BOOST_TEST(g.commands[0] == "zfs snapshot 'tank/app@nixdrill-app-20000101T000000Z'");
+    BOOST_TEST(injected.revertCommand.empty()); // the job's prepare must destroy it
+}
+
+BOOST_AUTO_TEST_CASE(zfs_pool_full_fills_a_dataset_of_its_own_and_destroys_it) {
+    ScriptedGuest g;
+    g.script = {ok("0\n")};
+    auto injected = faults::inject(g, model::Fault{model::FaultKind::ZfsPoolFull, {}, 0}, zfsTarget, 1, "", timeout);
+    BOOST_TEST(g.commands[0].find("zfs create -o compression=off") != std::string::npos);
+    BOOST_TEST(g.commands[0].find("'tank/nixdrill-fault-fill'") != std::string::npos);
+    BOOST_TEST(injected.description == "pool tank filled up (0 bytes available)");
+    BOOST_TEST(injected.revertCommand == "zfs destroy -r 'tank/nixdrill-fault-fill'");
 }
 
 BOOST_AUTO_TEST_CASE(io_errors_victim_must_be_under_the_data_path) {
