@@ -184,7 +184,7 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
                 facts = provider.guestFacts(*guest);
             }
             // The agent channel's cost: with the harness's CPU time below, what the harness adds
-            // to the drill (docs/performance.md, "harness overhead").
+            // to the drill (README, "Performance"; bench/harness-overhead.sh).
             auto agentStats = guest->agentStats();
             facts["count.agent.calls"] = std::to_string(agentStats.calls);
             facts["agent.inCalls"] = seconds(agentStats.inCalls.count());
@@ -192,6 +192,14 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
             facts["agent.inExecs"] = seconds(agentStats.inExecs.count());
             facts["count.agent.polls"] = std::to_string(agentStats.polls);
             facts["agent.inPolls"] = seconds(agentStats.inPolls.count());
+            for (const auto& [name, rpc] : agentStats.byCommand) {
+                facts["count.agent.rpc." + name] = std::to_string(rpc.calls);
+                facts["agent.rpc." + name] = seconds(rpc.time.count());
+                // Milliseconds matter here: it is the channel's floor, a few ms per round trip.
+                char fastest[32];
+                std::snprintf(fastest, sizeof fastest, "%.6f", rpc.fastest.count());
+                facts["agent.rpc." + name + ".fastest"] = fastest;
+            }
             guest->destroy();
             double boot = 0;
             if (auto it = facts.find("boot"); it != facts.end()) {

@@ -61,14 +61,22 @@ Agent::Agent(AgentTransport& transport, AgentOptions options) : transport_(trans
 nlohmann::json Agent::call(const std::string& json, const char* what, std::chrono::milliseconds timeout) {
     auto start = Clock::now();
     ++stats_.calls;
+    auto account = [&] {
+        std::chrono::duration<double> took = Clock::now() - start;
+        stats_.inCalls += took;
+        auto& rpc = stats_.byCommand[what];
+        rpc.fastest = rpc.calls == 0 ? took : std::min(rpc.fastest, took);
+        ++rpc.calls;
+        rpc.time += took;
+    };
     std::string reply;
     try {
         reply = transport_.command(json, timeout);
     } catch (...) {
-        stats_.inCalls += Clock::now() - start;
+        account();
         throw;
     }
-    stats_.inCalls += Clock::now() - start;
+    account();
     try {
         return protocol::decodeReply(reply);
     } catch (const nlohmann::json::exception& e) {

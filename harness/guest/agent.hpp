@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,13 @@ struct AgentOptions {
 /// What the agent channel cost so far: the harness's share of a drill's time (issue: harness
 /// overhead) is read from here.
 struct AgentStats {
+    /// One kind of RPC (guest-exec, guest-exec-status, guest-file-write, guest-ping, ...).
+    struct Rpc {
+        std::uint64_t calls = 0;
+        std::chrono::duration<double> time{};    ///< wall time waiting for replies
+        std::chrono::duration<double> fastest{}; ///< the quickest reply: the channel's own latency bound
+    };
+    std::map<std::string, Rpc> byCommand;
     std::uint64_t calls = 0;                 ///< agent RPCs (exec, exec-status polls, file chunks, ping)
     std::chrono::duration<double> inCalls{}; ///< wall time spent waiting for RPC replies
     std::uint64_t execs = 0;                 ///< commands run
@@ -83,6 +91,12 @@ struct AgentStats {
         inExecs += o.inExecs;
         polls += o.polls;
         inPolls += o.inPolls;
+        for (const auto& [name, rpc] : o.byCommand) {
+            auto& mine = byCommand[name];
+            mine.fastest = mine.calls == 0 ? rpc.fastest : std::min(mine.fastest, rpc.fastest);
+            mine.calls += rpc.calls;
+            mine.time += rpc.time;
+        }
         return *this;
     }
 };

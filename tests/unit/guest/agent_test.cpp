@@ -142,11 +142,20 @@ BOOST_AUTO_TEST_CASE(stats_count_calls_commands_and_polls) {
     BOOST_TEST(s.polls == 4u); // 2 of the 3 status calls per command found it running
     BOOST_TEST(s.inCalls.count() >= s.inPolls.count());
     BOOST_TEST(s.inExecs.count() > 0);
+    // By kind of RPC: the failed ping counts too, and the kinds add up to all calls.
+    BOOST_REQUIRE_EQUAL(s.byCommand.size(), 3u);
+    BOOST_TEST(s.byCommand.at("guest-ping").calls == 1u);
+    BOOST_TEST(s.byCommand.at("guest-exec").calls == 2u);
+    BOOST_TEST(s.byCommand.at("guest-exec-status").calls == 6u);
+    const auto& status = s.byCommand.at("guest-exec-status");
+    BOOST_TEST(status.fastest.count() <= status.time.count() / 6);
     guest::AgentStats sum;
     sum += s;
     sum += s;
     BOOST_TEST(sum.calls == 2 * s.calls);
     BOOST_TEST(sum.polls == 2 * s.polls);
+    BOOST_TEST(sum.byCommand.at("guest-exec-status").calls == 12u);
+    BOOST_TEST(sum.byCommand.at("guest-exec-status").fastest.count() == status.fastest.count());
 }
 
 BOOST_AUTO_TEST_CASE(exec_past_its_deadline_kills_the_command) {
