@@ -210,6 +210,12 @@ public:
                 case model::StepAction::PgRestore:
                     pgRestore(step.snapshot == "latest" ? backups : std::stoul(step.snapshot));
                     break;
+                case model::StepAction::PgPitrMark:
+                    pgPitrMark();
+                    break;
+                case model::StepAction::PgPitrRestore:
+                    pgPitrRestore(step.snapshot == "latest" ? backups : std::stoul(step.snapshot));
+                    break;
                 }
             });
         }
@@ -369,7 +375,7 @@ private:
     static std::vector<std::string> dataPaths(const DrillJob& job) {
         std::vector<std::string> out;
         for (const auto& p : job.paths) {
-            if (p != job.pgDumpDir) {
+            if (p != job.pgDumpDir && p != job.pgRepoPath) {
                 out.push_back(p);
             }
         }
@@ -535,8 +541,8 @@ private:
             }
             verify::SeedSpec s{spec.files, spec.maxFileSize, spec.depth, spec.symlinks, spec.nonAscii, job.exclude};
             for (const auto& path : job.paths) {
-                if (path == job.pgDumpDir) {
-                    continue; // written by the job's pg_dump, not by the drill
+                if (path == job.pgDumpDir || path == job.pgRepoPath) {
+                    continue; // written by the job's pg_dump and pgBackRest, not by the drill
                 }
                 auto entries = verify::planSeed(path, s, drill_.seed);
                 all.insert(all.end(), entries.begin(), entries.end());
@@ -1200,6 +1206,7 @@ done
         // NixOS guest has no pg_createcluster; its postgresql.service initialises the data dir.
         must("if command -v pg_createcluster >/dev/null && [ -z \"$(pg_lsclusters -h)\" ]; then "
              "pg_createcluster \"$(ls /usr/lib/postgresql | sort -n | tail -n 1)\" main >/dev/null; fi");
+        pgConfigureBackRest();
         // Left off at boot (it costs every other drill boot time); the generator that makes
         // postgresql.service want the new cluster runs on daemon-reload.
         must("systemctl daemon-reload && systemctl start postgresql.service");
@@ -1236,6 +1243,180 @@ done
     }
 
     static std::string writerUnit(std::size_t i) { return "nixdrill-pg-writer-" + std::to_string(i) + ".service"; }
+
+    // --- pgBackRest (docs/drill-format.md, "PostgreSQL", point in time) ---
+
+    std::vector<const DrillJob*> pgBackRestJobs() const {
+        std::vector<const DrillJob*> out;
+        for (const auto& job : plan_.jobs) {
+            if (!job.pgStanza.empty()) {
+                out.push_back(&job);
+            }
+        }
+        return out;
+    }
+
+    /// pgBackRest's own configuration is the operator's (docs/backup-module.md): the drill writes
+    /// what a minimal real one has — the stanza's data directory, the repository the job backs up,
+    /// and WAL archiving into it — before the cluster first starts.
+    void pgConfigureBackRest() {
+        auto jobs = pgBackRestJobs();
+        if (jobs.empty()) {
+            return;
+        }
+        if (jobs.size() > 1) {
+            throw util::InputError(
+                "pgBackRest drills support one job with pgbackrest enabled (the guest has one cluster)");
+        }
+        const auto& job = *jobs.front();
+        std::string conf = "[global]\nrepo1-path=" + job.pgRepoPath +
+                           "\nrepo1-retention-full=4\nstart-fast=y\nlog-level-console=warn\nlog-level-file=off\n\n[" +
+                           job.pgStanza + "]\npg1-path=$data\npg1-socket-path=/var/run/postgresql\n";
+        must("set -e; ver=$(ls /usr/lib/postgresql | sort -n | tail -n 1); data=/var/lib/postgresql/$ver/main\n"
+             "cat >/etc/pgbackrest.conf <<EOF\n" +
+             conf +
+             "EOF\n"
+             "mkdir -p " +
+             shellQuote(job.pgRepoPath) +
+             " /var/log/pgbackrest /var/spool/pgbackrest\n"
+             "chown postgres:postgres " +
+             shellQuote(job.pgRepoPath) +
+             " /var/log/pgbackrest /var/spool/pgbackrest\n"
+             "chmod 0750 " +
+             shellQuote(job.pgRepoPath) +
+             "\n"
+             "cat >/etc/postgresql/$ver/main/conf.d/nixdrill-pgbackrest.conf <<EOF\n"
+             "archive_mode = on\narchive_command = 'pgbackrest --stanza=" +
+             job.pgStanza +
+             " archive-push %p'\n"
+             "EOF");
+        note("pgBackRest stanza " + job.pgStanza + " (job " + job.name + "): repository " + job.pgRepoPath +
+             ", WAL archived with archive-push\n" + must("cat /etc/pgbackrest.conf").out);
+    }
+
+    /// The databases of the pgBackRest job (every drill database when it has none: they are all
+    /// in its cluster).
+    std::vector<std::pair<const DrillJob*, std::string>> pgPitrDatabases() {
+        auto jobs = pgBackRestJobs();
+        if (jobs.empty() || pgSeedRows_.empty()) {
+            throw util::InputError("pg-pitr-*: needs a job with backup.postgres.pgbackrest enabled and a pg-seed step");
+        }
+        return pgDatabases();
+    }
+
+    /// A row 'before' committed, the target time taken after it, a row 'after' committed a second
+    /// later; then `pgbackrest check` switches the WAL and waits until it is archived, so a
+    /// backup after this step carries both commits in the archive.
+    void pgPitrMark() {
+        auto dbs = pgPitrDatabases();
+        const auto& job = *pgBackRestJobs().front();
+        for (const auto& [j, db] : dbs) {
+            mustPsql(*j, db,
+                     "create table if not exists nixdrill_pitr (mark text primary key, at timestamptz not null "
+                     "default clock_timestamp());\ndelete from nixdrill_pitr;\ninsert into nixdrill_pitr(mark) values "
+                     "('before');\n");
+        }
+        sh("sleep 1");
+        auto target = trimmed(
+            mustPsql(job, "postgres",
+                     "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00';\n")
+                .out);
+        sh("sleep 1");
+        for (const auto& [j, db] : dbs) {
+            mustPsql(*j, db, "insert into nixdrill_pitr(mark) values ('after');\n");
+        }
+        auto check = sh("runuser -u " + shellQuote(job.pgUser) + " -- pgbackrest --stanza=" + shellQuote(job.pgStanza) +
+                        " check");
+        if (!check.succeeded()) {
+            throw StepFailed("pgbackrest check (WAL switch and archive) failed: " + redactor_.apply(check.describe()));
+        }
+        pitrTarget_ = target;
+        std::string marks;
+        for (const auto& [j, db] : dbs) {
+            marks += "\n" + db + ": " +
+                     trimmed(mustPsql(*j, db,
+                                      "select string_agg(mark || ' ' || at, ', ' order by at) "
+                                      "from nixdrill_pitr;\n")
+                                 .out);
+        }
+        note("target time " + target + " lies between the commits" + marks +
+             "\nthe WAL holding both is archived (pgbackrest check)");
+    }
+
+    /// The server is lost (stopped, data directory and pgBackRest repository emptied); the
+    /// rendered pitr-<job>.sh brings the repository back from backup `number`'s restic snapshot
+    /// and restores to the target time; after the start, 'before' must be there and 'after' not,
+    /// and the rows one consistent point.
+    void pgPitrRestore(unsigned number) {
+        auto dbs = pgPitrDatabases();
+        const auto& job = *pgBackRestJobs().front();
+        if (pitrTarget_.empty()) {
+            throw util::InputError("pg-pitr-restore: needs a pg-pitr-mark step before it");
+        }
+        if (job.pitrFile.empty()) {
+            throw util::InputError("job " + job.name + " has pgBackRest but no rendered pitr script");
+        }
+        auto snaps = snapshots_.find(number);
+        if (snaps == snapshots_.end() || snaps->second[job.name].empty()) {
+            throw StepFailed("backup " + std::to_string(number) + " made no snapshot of job " + job.name);
+        }
+        const auto& id = snaps->second[job.name];
+        note(
+            "pgBackRest's backup sets before the loss:\n" +
+            sh("runuser -u " + shellQuote(job.pgUser) + " -- pgbackrest --stanza=" + shellQuote(job.pgStanza) + " info")
+                .out);
+        must("systemctl stop postgresql.service");
+        must("set -e; ver=$(ls /usr/lib/postgresql | sort -n | tail -n 1); find /var/lib/postgresql/$ver/main "
+             "-mindepth 1 -delete; find " +
+             shellQuote(job.pgRepoPath) + " -mindepth 1 -delete");
+        note("server lost: PostgreSQL stopped, its data directory and " + job.pgRepoPath + " emptied");
+        std::string cmd = "/usr/local/bin/" + job.pitrFile + " " + shellQuote(pitrTarget_) + " " + shellQuote(id);
+        auto r = sh(cmd);
+        note("$ " + cmd + "\n  exit " + std::to_string(r.exitCode) + "\n" + r.err);
+        if (!r.succeeded()) {
+            throw StepFailed(job.pitrFile + " failed: " + redactor_.apply(r.describe()));
+        }
+        must("systemctl start postgresql.service");
+        bool promoted = false;
+        for (int i = 0; i < 240 && !promoted; ++i) {
+            auto q = psql(job, "postgres", "select pg_is_in_recovery();\n");
+            promoted = q.succeeded() && trimmed(q.out) == "f";
+            if (!promoted) {
+                sh("sleep 0.5");
+            }
+        }
+        if (!promoted) {
+            throw StepFailed("PostgreSQL did not finish recovery to " + pitrTarget_ + " within 120 s: " +
+                             sh("ls /var/log/postgresql && tail -n 30 /var/log/postgresql/*.log").out);
+        }
+        // PostgreSQL's own account of where recovery stopped and from which backup it started.
+        note(sh("grep -hE 'starting point-in-time recovery|recovery stopping|restored log file|selected new timeline' "
+                "/var/log/postgresql/*.log | tail -n 12")
+                 .out);
+        std::vector<std::string> failures;
+        for (const auto& [j, db] : dbs) {
+            auto marks = psql(*j, db, "select coalesce(string_agg(mark, ',' order by mark), '') from nixdrill_pitr;\n");
+            auto got = marks.succeeded() ? trimmed(marks.out) : "(cannot read: " + trimmed(marks.err) + ")";
+            note("database " + db + " at " + pitrTarget_ + ": marks '" + got + "'");
+            if (got != "before") {
+                failures.push_back("database " + db + ": restored to " + pitrTarget_ + " it holds marks '" + got +
+                                   "', expected exactly 'before' (committed before the target; 'after' after it)");
+            }
+            auto rows = psql(*j, db,
+                             "select (select n from nixdrill_meta where k = 'rows') = (select count(*) from "
+                             "nixdrill_rows);\n");
+            if (!rows.succeeded() || trimmed(rows.out) != "t") {
+                failures.push_back("database " + db + ": the row counter and the rows disagree after the restore");
+            }
+        }
+        if (!failures.empty()) {
+            std::string msg;
+            for (const auto& f : failures) {
+                msg += (msg.empty() ? "" : "\n") + f;
+            }
+            throw StepFailed(msg);
+        }
+    }
 
     /// One transient unit per database, inserting a row per transaction for as long as it runs.
     void pgStartWriters() {
@@ -2078,6 +2259,7 @@ done
     std::map<unsigned, std::map<std::string, std::string>> snapshots_;      // backup -> job -> id
     std::map<std::string, std::string> secrets_;                            // guest path -> content
     std::map<std::string, unsigned> pgSeedRows_;                            // database -> seeded rows
+    std::string pitrTarget_; ///< pg-pitr-mark's target time (between its two commits)
     // backup -> database -> rows committed when the jobs started / ended (the dump point's window)
     std::map<unsigned, std::map<std::string, std::pair<unsigned long, unsigned long>>> pgBounds_;
     /// ZFS drills: backup -> job -> the snapshot paths restic read; the file writer's records
@@ -2123,8 +2305,13 @@ DrillPlan planFromEvaluation(const json& value) {
             job.pgDatabases = stringList(pg.value("databases", json::array()), p + "/postgres/databases");
             job.pgUser = stringOr(pg, "user", "postgres");
             job.pgDumpDir = stringOr(pg, "dumpDir");
+            if (pg.contains("pgbackrest") && pg["pgbackrest"].is_object() && pg["pgbackrest"].value("enable", false)) {
+                job.pgStanza = stringOr(pg["pgbackrest"], "stanza");
+                job.pgRepoPath = stringOr(pg["pgbackrest"], "repoPath");
+            }
         }
         job.restoreFile = stringOr(j, "restoreFile");
+        job.pitrFile = stringOr(j, "pitrFile");
         if (j.value("useSnapshots", false)) {
             job.zfsDataset = stringOr(j, "zfsDataset");
         }

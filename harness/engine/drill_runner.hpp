@@ -34,6 +34,9 @@ struct DrillJob {
     std::string pgUser;      ///< OS user the PostgreSQL tools run as
     std::string pgDumpDir;   ///< the staging dir of the dumps (one of `paths`; not seeded)
     std::string restoreFile; ///< the rendered restore-<job>.sh ("" when the job has none)
+    std::string pitrFile;    ///< the rendered pitr-<job>.sh (pgBackRest enabled; "" otherwise)
+    std::string pgStanza;    ///< pgBackRest's stanza ("" when pgBackRest is off)
+    std::string pgRepoPath;  ///< pgBackRest's repository (one of `paths`; not seeded)
     /// backup.useSnapshots: the dataset the job snapshots ("" when it backs up the live paths).
     std::string zfsDataset;
 };

@@ -27,6 +27,8 @@ enum class StepAction {
     PgDrop,           ///< drop the jobs' databases, as an incident would
     PgRestore,        ///< run the rendered restore-<job>.sh, then check the rows against the dump point
     PgDumpFails,      ///< the jobs run while pg_dump cannot connect: prepare_failed, units back, no snapshot
+    PgPitrMark,       ///< pgBackRest: a row before a recorded target time, one after, the WAL archived
+    PgPitrRestore,    ///< pgBackRest: the server lost, pitr-<job>.sh to the target time, the marks checked
 };
 
 /// The faults of the catalogue (docs/drill-format.md, "Faults").

@@ -83,6 +83,8 @@ const std::pair<const char*, model::StepAction> actions[] = {
     {"pg-drop", model::StepAction::PgDrop},
     {"pg-restore", model::StepAction::PgRestore},
     {"pg-dump-fails", model::StepAction::PgDumpFails},
+    {"pg-pitr-mark", model::StepAction::PgPitrMark},
+    {"pg-pitr-restore", model::StepAction::PgPitrRestore},
 };
 
 struct FaultInfo {
@@ -327,6 +329,7 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
         r.fail(base + "/steps", "a drill needs a non-empty list of steps");
     }
     unsigned backups = 0;
+    std::optional<unsigned> backupsAtMark; // backups before the pg-pitr-mark step
     const auto& steps = section["steps"];
     for (std::size_t i = 0; i < steps.size(); ++i) {
         std::string p = base + "/steps/" + std::to_string(i);
@@ -344,9 +347,11 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
             }
         }
         if (!found) {
-            r.fail(p + "/action", "unknown action \"" + action +
-                                      "\" (known: backup, mutate, damage, restore, verify-repository, check-metrics, "
-                                      "advance-clock, inject, pg-seed, pg-drop, pg-restore, pg-dump-fails)");
+            r.fail(p + "/action",
+                   "unknown action \"" + action +
+                       "\" (known: backup, mutate, damage, restore, verify-repository, check-metrics, "
+                       "advance-clock, inject, pg-seed, pg-drop, pg-restore, pg-dump-fails, pg-pitr-mark, "
+                       "pg-pitr-restore)");
         }
         auto onlyFor = [&](const char* key, model::StepAction a) {
             if (s.contains(key) && step.action != a) {
@@ -354,8 +359,8 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
             }
         };
         if (s.contains("snapshot") && step.action != model::StepAction::Restore &&
-            step.action != model::StepAction::PgRestore) {
-            r.fail(p + "/snapshot", "only applies to restore and pg-restore steps");
+            step.action != model::StepAction::PgRestore && step.action != model::StepAction::PgPitrRestore) {
+            r.fail(p + "/snapshot", "only applies to restore, pg-restore and pg-pitr-restore steps");
         }
         onlyFor("inPlace", model::StepAction::Restore);
         onlyFor("readDataSubset", model::StepAction::VerifyRepository);
@@ -422,6 +427,23 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file) {
         if ((step.action == model::StepAction::Restore || step.action == model::StepAction::PgRestore) &&
             backups == 0) {
             r.fail(p, "a restore needs a backup step before it");
+        }
+        // Point in time: the base backup, the marks, then a backup that ships their WAL.
+        if (step.action == model::StepAction::PgPitrMark) {
+            if (backups == 0) {
+                r.fail(p, "pg-pitr-mark needs a backup step before it (pgBackRest's base backup)");
+            }
+            backupsAtMark = backups;
+        }
+        if (step.action == model::StepAction::PgPitrRestore) {
+            if (!backupsAtMark) {
+                r.fail(p, "pg-pitr-restore needs a pg-pitr-mark step before it");
+            }
+            auto from = step.snapshot == "latest" ? backups : std::stoul(step.snapshot);
+            if (from <= *backupsAtMark) {
+                r.fail(p, "pg-pitr-restore needs a backup step between pg-pitr-mark and it (the backup that ships "
+                          "the archived WAL), and restores from it");
+            }
         }
         backups += step.action == model::StepAction::Backup;
         d.steps.push_back(std::move(step));

@@ -28,6 +28,7 @@ let
       systemd.services = anyAttrs;
       systemd.timers = anyAttrs;
       systemd.tmpfiles.rules = option (lib.types.listOf lib.types.str) [ ];
+      environment.systemPackages = option (lib.types.listOf lib.types.anything) [ ];
       services.restic.backups = anyAttrs;
       services.postgresql.package = option lib.types.str "postgresql";
       boot.zfs.package = option lib.types.str "zfs";
@@ -38,6 +39,7 @@ let
   };
   pkgs = {
     writeShellScript = n: t: "/nix/store/fake-${n}\n${t}";
+    writeShellScriptBin = n: t: "/nix/store/fake-${n}/bin/${n}\n${t}";
     runtimeShell = "/bin/sh";
   }
   // lib.genAttrs [

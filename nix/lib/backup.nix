@@ -840,6 +840,7 @@ let
           # NixOS form: what restic reads comes from prepare (nixpkgs' dynamicFilesFrom).
           dynamicFilesFrom = if j.snapshots then "cat /run/${unitBase name}/paths" else null;
           restoreFile = if j.postgres != null && j.postgres.databases != [ ] then "restore-${name}.sh" else null;
+          pitrFile = if j.postgres != null && j.postgres.pgbackrest.enable then "pitr-${name}.sh" else null;
           repositoryName = repoName;
           repository = repo.url;
           repositoryUrlLabel = sanitizeRepositoryUrl repo.url;
@@ -937,6 +938,16 @@ let
           {
             name = j.restoreFile;
             value = postgresLib.restoreScript {
+              job = j.name;
+              pg = j.postgres;
+              inherit (j) repository passwordFile environmentFile;
+            };
+          }
+        ]
+        ++ optional (j.pitrFile != null) [
+          {
+            name = j.pitrFile;
+            value = postgresLib.pitrScript {
               job = j.name;
               pg = j.postgres;
               inherit (j) repository passwordFile environmentFile;

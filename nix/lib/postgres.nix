@@ -252,6 +252,70 @@ let
       "log \"restored \${#databases[@]} database(s)\""
     ]
     + "\n";
+
+  # pitr-<job>.sh (pgBackRest enabled): a point-in-time restore from the pgBackRest repository
+  # as a restic snapshot holds it: the lost server's way back.
+  pitrScript =
+    {
+      job,
+      pg,
+      repository,
+      passwordFile,
+      environmentFile,
+    }:
+    "#!/usr/bin/env bash\n"
+    + "# PostgreSQL point-in-time restore of backup job ${job}, rendered by nixdrill (nix/lib/postgres.nix).\n"
+    + "# Usage: pitr-${job}.sh TARGET_TIME [SNAPSHOT]   (TARGET_TIME: a PostgreSQL timestamp with\n"
+    + "# time zone, e.g. '2026-11-24 10:00:00+00'; SNAPSHOT: a restic id or latest)\n"
+    + "# Restores pgBackRest's repository from SNAPSHOT in place (restic restore --verify), then\n"
+    + "# `pgbackrest restore --type=time --target=TARGET_TIME --target-action=promote --delta` into\n"
+    + "# the cluster's data directory: pgBackRest picks the newest backup set that ended before\n"
+    + "# TARGET_TIME and replays the archived WAL up to it. PostgreSQL must be stopped; start it\n"
+    + "# afterwards (it finishes recovery at TARGET_TIME and is promoted).\n"
+    + "set -euo pipefail\n"
+    + shell.assignments [
+      {
+        name = "RESTIC_REPOSITORY";
+        value = repository;
+      }
+      {
+        name = "RESTIC_PASSWORD_FILE";
+        value = passwordFile;
+      }
+      {
+        name = "NIXDRILL_ENVIRONMENT_FILE";
+        value = environmentFile;
+      }
+      {
+        name = "NIXDRILL_PGBACKREST_REPO";
+        value = pg.pgbackrest.repoPath;
+      }
+      {
+        name = "NIXDRILL_STANZA";
+        value = pg.pgbackrest.stanza;
+      }
+      {
+        name = "NIXDRILL_PG_USER";
+        value = pg.user;
+      }
+    ]
+    + "export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE\n"
+    + concatStringsSep "\n" [
+      "log() { printf 'nixdrill-pitr[%s]: %s\\n' ${q job} \"$*\" >&2; }"
+      "(($# >= 1 && $# <= 2)) || { echo \"usage: $0 TARGET_TIME [SNAPSHOT]\" >&2; exit 2; }"
+      "target=$1"
+      "snapshot=\${2:-latest}"
+      "# shellcheck disable=SC1090 # the repository's environment file, rendered"
+      "if [[ -n $NIXDRILL_ENVIRONMENT_FILE ]]; then set -a; . \"$NIXDRILL_ENVIRONMENT_FILE\"; set +a; fi"
+      "if runuser -u \"$NIXDRILL_PG_USER\" -- pg_isready -q 2>/dev/null; then log 'PostgreSQL is running: stop it first'; exit 1; fi"
+      "log \"restoring $NIXDRILL_PGBACKREST_REPO from snapshot $snapshot\""
+      "# latest: the newest snapshot that holds the pgBackRest repository (the job's own snapshots)."
+      "restic restore \"$snapshot\" --path \"$NIXDRILL_PGBACKREST_REPO\" --include \"$NIXDRILL_PGBACKREST_REPO\" --target / --verify >&2"
+      "log \"pgbackrest restore of stanza $NIXDRILL_STANZA to $target\""
+      "runuser -u \"$NIXDRILL_PG_USER\" -- pgbackrest --stanza=\"$NIXDRILL_STANZA\" --delta --type=time \"--target=$target\" --target-action=promote restore >&2"
+      "log 'restored: start PostgreSQL to replay the archived WAL up to the target'"
+    ]
+    + "\n";
 in
 {
   inherit
@@ -261,6 +325,7 @@ in
     prepareLines
     cleanupLines
     restoreScript
+    pitrScript
     defaults
     ;
 }

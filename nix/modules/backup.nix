@@ -203,6 +203,20 @@ let
 
   # nixpkgs runs these through writeScript: say which shell.
   asScript = text: "#!${pkgs.runtimeShell}\n" + text;
+
+  # The rendered restore commands (restore-<job>.sh, pitr-<job>.sh) as commands on the system,
+  # with the tools they run on their PATH: what an operator types is what the drills ran.
+  restoreCommands = lib.concatLists (
+    lib.mapAttrsToList (
+      _: j:
+      map (
+        file:
+        pkgs.writeShellScriptBin file (
+          "export PATH=${lib.makeBinPath ([ pkgs.restic ] ++ toolsOf j)}:$PATH\n" + rendered.files.${file}
+        )
+      ) (builtins.filter (f: f != null) [ j.restoreFile or null j.pitrFile or null ])
+    ) rendered.jobs
+  );
 in
 {
   options.modules.backup = {
@@ -332,5 +346,7 @@ in
     ) rendered.jobs;
 
     systemd.tmpfiles.rules = optional cfg.monitoring.prometheus.enable "d ${cfg.monitoring.prometheus.metricsDir} 0755 root root -";
+
+    environment.systemPackages = restoreCommands;
   };
 }

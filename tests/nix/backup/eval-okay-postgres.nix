@@ -35,10 +35,11 @@ let
   app = r.jobs.service-app;
   ledger = r.jobs.service-ledger;
   restore = r.files."restore-service-app.sh";
+  pitr = r.files."pitr-service-app.sh";
 in
 {
   jobOrder = r.jobOrder;
-  paths = pick [ "paths" "livePaths" "restoreFile" "postgres" ] r.jobs;
+  paths = pick [ "paths" "livePaths" "restoreFile" "pitrFile" "postgres" ] r.jobs;
   appPrepareTail =
     let
       ls = lines app.backupPrepareCommand;
@@ -52,4 +53,9 @@ in
   restoreHeader = builtins.filter (l: builtins.match "NIXDRILL_.*=.*" l != null) (lines restore);
   restoreRuns = has restore "  runuser -u \"$NIXDRILL_PG_USER\" -- pg_restore --clean --if-exists --create --exit-on-error --dbname=postgres <\"$dump\"";
   restoreVerifies = builtins.match ".*restic restore \"\\$snapshot\" --path \"\\$NIXDRILL_DUMP_DIR\" --include \"\\$NIXDRILL_DUMP_DIR\" --target \"\\$work\" --verify.*" restore != null;
+  # pgBackRest (app only): the repository back from restic in place, then a time-target restore.
+  pitrHeader = builtins.filter (l: builtins.match "NIXDRILL_.*=.*" l != null) (lines pitr);
+  pitrRestoresRepository = has pitr "restic restore \"$snapshot\" --path \"$NIXDRILL_PGBACKREST_REPO\" --include \"$NIXDRILL_PGBACKREST_REPO\" --target / --verify >&2";
+  pitrRuns = has pitr "runuser -u \"$NIXDRILL_PG_USER\" -- pgbackrest --stanza=\"$NIXDRILL_STANZA\" --delta --type=time \"--target=$target\" --target-action=promote restore >&2";
+  pitrRefusesARunningServer = has pitr "if runuser -u \"$NIXDRILL_PG_USER\" -- pg_isready -q 2>/dev/null; then log 'PostgreSQL is running: stop it first'; exit 1; fi";
 }

@@ -212,4 +212,26 @@ BOOST_AUTO_TEST_CASE(postgres_step_errors_name_the_pointer) {
                std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(point_in_time_steps_need_a_base_backup_the_marks_and_a_backup_after_them) {
+    auto s = scenario::parseScenario(withDrill(R"({"steps": [{"action": "pg-seed"}, {"action": "backup"},
+        {"action": "pg-pitr-mark"}, {"action": "backup"}, {"action": "pg-pitr-restore"}]})"),
+                                     "d.json", "g");
+    BOOST_REQUIRE(s.drill->steps.size() == 5u);
+    BOOST_TEST((s.drill->steps[2].action == model::StepAction::PgPitrMark));
+    BOOST_TEST((s.drill->steps[4].action == model::StepAction::PgPitrRestore));
+    BOOST_TEST(s.drill->steps[4].name == "5-pg-pitr-restore");
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "pg-pitr-mark"}]})")
+                   .find("/drill/steps/0: pg-pitr-mark needs a backup step before it") != std::string::npos);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup"}, {"action": "pg-pitr-restore"}]})")
+                   .find("/drill/steps/1: pg-pitr-restore needs a pg-pitr-mark step before it") != std::string::npos);
+    // Restoring from the base backup (before the marks) would prove nothing about the WAL.
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup"}, {"action": "pg-pitr-mark"}, {"action": "backup"},
+        {"action": "pg-pitr-restore", "snapshot": 1}]})")
+                   .find("/drill/steps/3: pg-pitr-restore needs a backup step between pg-pitr-mark and it") !=
+               std::string::npos);
+    BOOST_TEST(
+        errorOf(R"({"steps": [{"action": "backup"}, {"action": "pg-pitr-mark"}, {"action": "pg-pitr-restore"}]})")
+            .find("needs a backup step between pg-pitr-mark and it") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
