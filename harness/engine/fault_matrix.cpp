@@ -87,6 +87,13 @@ model::FaultExpect defaultExpectation(FaultKind kind) {
         e.unitsRunning = true;
         e.snapshot = false;
     };
+    auto goodRun = [&] {
+        e.category = "ok";
+        e.status = 1;
+        e.lastSuccess = "advanced";
+        e.unitsRunning = true;
+        e.snapshot = true;
+    };
     switch (kind) {
     case FaultKind::WrongPassword:
     case FaultKind::RepositoryMissing:
@@ -110,11 +117,7 @@ model::FaultExpect defaultExpectation(FaultKind kind) {
         failedRun("storage");
         break;
     case FaultKind::UnitRefusesToStop:
-        e.category = "ok";
-        e.status = 1;
-        e.lastSuccess = "advanced";
-        e.unitsRunning = true;
-        e.snapshot = true;
+        goodRun();
         break;
     case FaultKind::ClockJump:
         e.category = "ok";
@@ -129,12 +132,7 @@ model::FaultExpect defaultExpectation(FaultKind kind) {
         e.snapshot = true;
         break;
     case FaultKind::ZfsStaleSnapshot:
-        // The job's prepare destroys snapshots named like its own before taking one.
-        e.category = "ok";
-        e.status = 1;
-        e.lastSuccess = "advanced";
-        e.unitsRunning = true;
-        e.snapshot = true;
+        goodRun(); // the job's prepare destroys snapshots named like its own before taking one
         break;
     case FaultKind::ZfsPoolFull:
         // Measured: `zfs snapshot` fails with "out of space" on a full pool, so the prepare fails.

@@ -187,6 +187,28 @@ let
         "rm -rf -- ${q pg.dumpDir} || nixdrill_rc=$?"
       ];
 
+  # The restic repository of a job's restore scripts (the environment file is sourced by them).
+  repositoryAssignments =
+    {
+      repository,
+      passwordFile,
+      environmentFile,
+    }:
+    [
+      {
+        name = "RESTIC_REPOSITORY";
+        value = repository;
+      }
+      {
+        name = "RESTIC_PASSWORD_FILE";
+        value = passwordFile;
+      }
+      {
+        name = "NIXDRILL_ENVIRONMENT_FILE";
+        value = environmentFile;
+      }
+    ];
+
   # restore-<job>.sh: restores the dumps of a restic snapshot into the running cluster.
   restoreScript =
     {
@@ -203,19 +225,9 @@ let
     + "# then each DATABASE (default: all of the job's) with pg_restore --clean --create: the\n"
     + "# database is dropped and created again from its dump. PostgreSQL must be running.\n"
     + "set -euo pipefail\n"
-    + shell.assignments [
-      {
-        name = "RESTIC_REPOSITORY";
-        value = repository;
-      }
-      {
-        name = "RESTIC_PASSWORD_FILE";
-        value = passwordFile;
-      }
-      {
-        name = "NIXDRILL_ENVIRONMENT_FILE";
-        value = environmentFile;
-      }
+    + shell.assignments (
+      repositoryAssignments { inherit repository passwordFile environmentFile; }
+      ++ [
       {
         name = "NIXDRILL_DUMP_DIR";
         value = pg.dumpDir;
@@ -228,7 +240,8 @@ let
         name = "NIXDRILL_PG_USER";
         value = pg.user;
       }
-    ]
+      ]
+    )
     + "export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE\n"
     + concatStringsSep "\n" [
       "log() { printf 'nixdrill-restore[%s]: %s\\n' ${q job} \"$*\" >&2; }"
@@ -273,19 +286,9 @@ let
     + "# TARGET_TIME and replays the archived WAL up to it. PostgreSQL must be stopped; start it\n"
     + "# afterwards (it finishes recovery at TARGET_TIME and is promoted).\n"
     + "set -euo pipefail\n"
-    + shell.assignments [
-      {
-        name = "RESTIC_REPOSITORY";
-        value = repository;
-      }
-      {
-        name = "RESTIC_PASSWORD_FILE";
-        value = passwordFile;
-      }
-      {
-        name = "NIXDRILL_ENVIRONMENT_FILE";
-        value = environmentFile;
-      }
+    + shell.assignments (
+      repositoryAssignments { inherit repository passwordFile environmentFile; }
+      ++ [
       {
         name = "NIXDRILL_PGBACKREST_REPO";
         value = pg.pgbackrest.repoPath;
@@ -298,7 +301,8 @@ let
         name = "NIXDRILL_PG_USER";
         value = pg.user;
       }
-    ]
+      ]
+    )
     + "export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE\n"
     + concatStringsSep "\n" [
       "log() { printf 'nixdrill-pitr[%s]: %s\\n' ${q job} \"$*\" >&2; }"

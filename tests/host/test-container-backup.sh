@@ -198,7 +198,7 @@ printf '#!/bin/sh\necho archiving >"%s/archiving"\nsleep 30\n' "$SCRATCH" >"$SCR
 rm -f "$SCRATCH/archiving"
 PATH="$SCRATCH/badtar:$PATH" setsid "$script" 2>/dev/null &
 pid=$!
-for _ in $(seq 100); do [[ -f $SCRATCH/archiving ]] && break; sleep 0.1; done
+for _ in $(seq 600); do [[ -f $SCRATCH/archiving ]] && break; sleep 0.1; done
 kill -TERM -- "-$pid"
 wait "$pid"
 tap_eq "SIGTERM: exit 143" 143 "$?"

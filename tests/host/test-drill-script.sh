@@ -29,7 +29,7 @@ while time.time() < end:
 PY
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$SCRATCH"' EXIT
-for _ in $(seq 50); do [[ -s $port_file ]] && break; sleep 0.1; done
+for _ in $(seq 600); do [[ -s $port_file ]] && break; sleep 0.1; done
 port=$(cat "$port_file")
 secret_url="http://127.0.0.1:$port/hc/secret-uuid-1234"
 printf '%s\n' "$secret_url" >"$SCRATCH/hc-url"

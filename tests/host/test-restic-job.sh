@@ -186,7 +186,7 @@ fi
 reset_logs
 SLOW_PRE=1 setsid "$run" >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q sleeping "$HOOK_LOG" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q sleeping "$HOOK_LOG" 2>/dev/null && break; sleep 0.1; done
 kill -TERM -- "-$pid"
 wait "$pid"
 rc=$?
@@ -200,7 +200,7 @@ tap_eq "SIGTERM: category killed" 1 "$(prom_value "$prom" restic_backup_last_run
 head -c 8000000 /dev/urandom >"$data/db/big.bin"
 restic backup -q "$data/db" >/dev/null 2>&1 &
 rpid=$!
-for _ in $(seq 200); do compgen -G "$repo/locks/*" >/dev/null && break; sleep 0.02; done
+for _ in $(seq 3000); do compgen -G "$repo/locks/*" >/dev/null && break; sleep 0.02; done
 kill -KILL "$rpid" 2>/dev/null
 wait "$rpid" 2>/dev/null
 tap_check "stale lock: restic killed while holding its lock" compgen -G "$repo/locks/*"
