@@ -1,10 +1,10 @@
 ///@file The `run` use case: batched evaluation, then the drills, several at once within a budget.
 #include "engine/drill_suite.hpp"
 
+#include "engine/admission.hpp"
 #include "util/error.hpp"
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -223,40 +223,12 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
     // Admission in scenario order: a drill starts when a job is free and its memory fits in
     // what the running ones leave (or nothing runs: an oversized drill runs alone).
     unsigned jobs = std::max(1u, options.jobs);
-    std::mutex mutex;
-    std::condition_variable changed;
-    unsigned running = 0;
-    std::uint64_t memoryInUse = 0;
-    std::vector<std::thread> threads;
+    std::vector<std::uint64_t> costs;
+    for (const auto& task : tasks) {
+        costs.push_back(task.memoryMiB);
+    }
     auto drillsStart = std::chrono::steady_clock::now();
-    for (auto& task : tasks) {
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] {
-            bool fits = options.memoryBudgetMiB == 0 || memoryInUse + task.memoryMiB <= options.memoryBudgetMiB;
-            return running == 0 || (running < jobs && fits);
-        });
-        ++running;
-        memoryInUse += task.memoryMiB;
-        if (jobs == 1) {
-            // Serial: no thread, so a plain run behaves exactly as it always did.
-            lock.unlock();
-            runTask(task);
-            lock.lock();
-            --running;
-            memoryInUse -= task.memoryMiB;
-            continue;
-        }
-        threads.emplace_back([&, t = &task] {
-            runTask(*t);
-            std::lock_guard done(mutex);
-            --running;
-            memoryInUse -= t->memoryMiB;
-            changed.notify_all();
-        });
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
+    runAdmitted(costs, jobs, options.memoryBudgetMiB, [&](std::size_t i) { runTask(tasks[i]); });
     double drillsWall = std::chrono::duration<double>(std::chrono::steady_clock::now() - drillsStart).count();
 
     for (auto& task : tasks) {
