@@ -24,7 +24,7 @@ let
       hasBackup = req ? backup;
       containers = req.containers or { };
       containerArgs = name: containers.${name} // { inherit name; };
-      containerErrors = builtins.concatMap (n: nixdrill.container.validate (containerArgs n)) (
+      containerErrors = builtins.concatMap (n: nixdrill.container.validateDeclared (containerArgs n)) (
         builtins.attrNames containers
       );
       collectorErrors = nixdrill.validate req.services;
@@ -47,7 +47,7 @@ let
         )
         // (
           if req ? containers then
-            { containers = builtins.mapAttrs (n: _: nixdrill.container.render (containerArgs n)) containers; }
+            { containers = builtins.mapAttrs (n: _: nixdrill.container.declare (containerArgs n)) containers; }
           else
             { }
         );

@@ -138,7 +138,9 @@ let
   checkName = fn: n: optional (!isSafeName n) [ "${fn}: name ${toJSON n} must match [A-Za-z0-9][A-Za-z0-9_.-]*" ];
   checkAccount = fn: what: n: optional (!isAccount n) [ "${fn}: ${what} ${toJSON n} is not a valid user/group name" ];
 
-  validateService =
+  # forService: a service is being built, so it needs destinations even when disabled.
+  validateServiceFor =
+    forService:
     {
       name,
       serviceName,
@@ -156,7 +158,8 @@ let
     ++ checkPathList false "mkBackupService: dataPaths" dataPaths
     ++ checkAccount "mkBackupService" "user" user
     ++ checkAccount "mkBackupService" "group" group
-    ++ checkConfig true optionPath backupConfig;
+    ++ checkConfig forService optionPath backupConfig;
+  validateService = validateServiceFor true;
 
   # For callers that pass data (the harness): name what is missing instead of letting the
   # function call fail on a missing argument.
@@ -168,8 +171,8 @@ let
     "group"
     "backupConfig"
   ];
-  validateArgs =
-    args:
+  validateArgsFor =
+    forService: args:
     if !isAttrs args then
       [ "mkBackupService: expected an attribute set of arguments, got ${describe args}" ]
     else
@@ -179,7 +182,16 @@ let
       if missing != [ ] then
         map (k: "mkBackupService: ${k} is required") missing
       else
-        validateService args;
+        validateServiceFor forService args;
+  validateArgs = validateArgsFor true;
+
+  isEnabled = args: isAttrs args && isAttrs (args.backupConfig or null) && (args.backupConfig.enable or false) == true;
+
+  # What modules.containerBackups does with one declared container, and what `nixdrill eval`
+  # renders for a scenario's: an enabled backup is built (validateArgs, render); a disabled one
+  # installs nothing but its settings are still checked (a typo surfaces before it is enabled),
+  # destinations excepted.
+  validateDeclared = args: validateArgsFor (isEnabled args) args;
 
   orThrow = errors: value: if errors == [ ] then value else throw (concatStringsSep "\n" errors);
 
@@ -335,9 +347,27 @@ let
         else
           { };
     };
+  declare =
+    args:
+    if isEnabled args then
+      render args
+    else
+      let
+        errors = validateDeclared args;
+      in
+      {
+        ok = errors == [ ];
+        inherit errors;
+        onCalendar = null;
+        script = null;
+        packages = [ ];
+        files = { };
+      };
 in
 {
   inherit
+    declare
+    validateDeclared
     mkBackupService
     mkBackupTimer
     mkBackupDirectories

@@ -103,6 +103,7 @@ let
 
   cfg = config.modules.containerBackups;
   enabled = filterAttrs (_: c: c.backup.enable) cfg;
+  disabled = filterAttrs (_: c: !c.backup.enable) cfg;
   optionPath = name: "modules.containerBackups.${name}.backup";
 in
 {
@@ -125,6 +126,25 @@ in
     _module.args = {
       inherit mkBackupService mkBackupTimer mkBackupDirectories;
     };
+
+    # A disabled container installs nothing, but its settings are checked as nix/lib's
+    # `declare` checks them (an enabled one is checked by mkBackupService itself).
+    assertions = concatLists (
+      mapAttrsToList (
+        name: c:
+        map (message: {
+          assertion = false;
+          inherit message;
+        }) (
+          containerLib.validateDeclared {
+            inherit name;
+            inherit (c) serviceName dataPaths user group;
+            backupConfig = c.backup;
+            optionPath = optionPath name;
+          }
+        )
+      ) disabled
+    );
 
     systemd.services = mapAttrs' (
       name: c:

@@ -47,8 +47,8 @@ check "the nixpkgs lib is recorded in the run" test "$(jq -r '.properties["nixpk
 check "junit with the module-system suite is well-formed" xmllint --noout "$work/j.xml"
 check "no module-system case is broken" test "$(jq '[.suites[] | select(.name == "nixos-modules") | .cases[] | select(.outcome == "broken")] | length' "$work/r.json")" = 0
 # Differences the comparison found in the shipped modules, each a TODO until the module and the
-# lib agree (see docs/nixos.md, "Module-system comparison").
-known=(container-error-paths-empty)
+# lib agree (see docs/nixos.md, "Module-system comparison"). None at present.
+known=()
 mapfile -t failing < <(jq -r '.suites[] | select(.name == "nixos-modules") | .cases[] | select(.outcome != "passed") | .name' "$work/r.json" | sort)
 unexpected=()
 for f in "${failing[@]}"; do [[ " ${known[*]} " == *" $f "* ]] || unexpected+=("$f"); done
@@ -58,7 +58,7 @@ check "exit status follows the cases ($rc)" test "$rc" -eq $((${#failing[@]} > 0
 for k in "${known[@]}"; do
     n=$((n + 1))
     if [[ " ${failing[*]} " == *" $k "* ]]; then
-        echo "not ok $n - $k: modules and nix/lib agree # TODO nix/lib rejects a disabled container's empty paths, modules.containerBackups accepts them"
+        echo "not ok $n - $k: modules and nix/lib agree # TODO a known difference"
     else
         echo "ok $n - $k: modules and nix/lib agree # TODO fixed? remove it from known"
     fi

@@ -1,6 +1,6 @@
 # nix/modules/container-backup.nix called with a fake nixpkgs lib: modules.containerBackups
 # becomes <name>-backup services (archivers of the format on PATH), timers and tmpfiles rules,
-# disabled entries nothing; the module arguments wrap the lib's helpers.
+# disabled entries nothing (but their settings are checked); the module arguments wrap the lib's helpers.
 let
   fake = import ../backup/fake-nixos.nix;
   backupValues = enable: format: {
@@ -30,6 +30,19 @@ let
     };
   };
   c = m.config;
+  # A disabled entry installs nothing but its settings are checked: a failed assertion each.
+  broken = import ../../../nix/modules/container-backup.nix {
+    inherit (fake) lib pkgs;
+    config.modules.containerBackups.old = {
+      serviceName = "podman-old.service";
+      dataPaths = [ "/var/lib/old" ];
+      user = "root";
+      group = "root";
+      backup = backupValues false "rar" // {
+        paths = [ ];
+      };
+    };
+  };
   viaArgs = c._module.args.mkBackupService {
     name = "x";
     serviceName = "x.service";
@@ -48,4 +61,9 @@ in
   tmpfiles = c.systemd.tmpfiles.rules;
   argsPath = viaArgs.path;
   moduleArgs = builtins.attrNames c._module.args;
+  assertions = c.assertions;
+  disabledChecked = {
+    inherit (broken.config.systemd) services timers;
+    assertions = broken.config.assertions;
+  };
 }
