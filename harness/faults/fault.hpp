@@ -45,10 +45,13 @@ struct Injected {
 Injected inject(guest::Guest& guest, const model::Fault& fault, const Target& target, std::uint64_t seed,
                 const std::string& otherSecret, std::chrono::milliseconds timeout);
 
-/// A guest shell command that waits (up to `timeoutSeconds`) until a `restic backup` holds its
-/// lock in `repository` and has written at least one pack file since taking it, then, when
-/// `kill`, SIGKILLs it. It prints what it saw and exits 0; 1 when no backup got that far.
-std::string resticWritingCommand(const std::string& repository, bool kill, unsigned timeoutSeconds);
+/// A guest shell command that waits (up to `timeoutSeconds`) until a `restic backup` (the oldest
+/// process whose command line matches `processPattern`, pgrep -f) holds its lock in `repository`
+/// and has written at least one pack file since taking it, then, when `kill`, SIGKILLs it;
+/// otherwise leaves it stopped (SIGSTOP) for what comes next. It prints what it saw and exits 0;
+/// 1 when no backup got that far (restic is then let go on).
+std::string resticWritingCommand(const std::string& repository, bool kill, unsigned timeoutSeconds,
+                                 const std::string& processPattern = "^restic backup");
 
 /// The number of lock files in the repository ("-1" when unreadable).
 /// @throws whatever Guest::exec throws.

@@ -168,12 +168,4 @@ BOOST_AUTO_TEST_CASE(io_errors_victim_must_be_under_the_data_path) {
     BOOST_TEST(injected.revertCommand.find("dmsetup remove nixdrill-io") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(restic_writing_command_kills_only_when_asked) {
-    auto kill = faults::resticWritingCommand("/r", true, 30);
-    auto wait = faults::resticWritingCommand("/r", false, 30);
-    BOOST_TEST(kill.find("kill -KILL") != std::string::npos);
-    BOOST_TEST(wait.find("kill") == std::string::npos);
-    BOOST_TEST(kill.find("-lt 600") != std::string::npos); // 30 s of 50 ms polls
-}
-
 BOOST_AUTO_TEST_SUITE_END()
