@@ -12,6 +12,8 @@ packages=(
     clang-14 libclang-rt-14-dev
     # evaluation of nix/lib
     nix-bin
+    # unit tests: the kill-mid-backup trigger runs pgrep against a fake restic
+    procps
     # host tests of the rendered shell (metrics hook, container backups)
     restic prometheus zip unzip xz-utils bzip2 jq libxml2-utils shellcheck python3 systemd
     # VM drills
