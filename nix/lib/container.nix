@@ -188,10 +188,10 @@ let
   isEnabled = args: isAttrs args && isAttrs (args.backupConfig or null) && (args.backupConfig.enable or false) == true;
 
   # What modules.containerBackups does with one declared container, and what `nixdrill eval`
-  # renders for a scenario's: an enabled backup is built (validateArgs, render); a disabled one
-  # installs nothing but its settings are still checked (a typo surfaces before it is enabled),
-  # destinations excepted.
-  validateDeclared = args: validateArgsFor (isEnabled args) args;
+  # renders for a scenario's: an enabled backup is built (render); a disabled one installs
+  # nothing but its settings are still checked (a typo surfaces before it is enabled).
+  # Not for a service: checkConfig then asks for destinations exactly when enabled.
+  validateDeclared = validateArgsFor false;
 
   orThrow = errors: value: if errors == [ ] then value else throw (concatStringsSep "\n" errors);
 
