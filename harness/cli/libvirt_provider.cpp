@@ -68,6 +68,11 @@ const guest::GuestImage& LibvirtGuestProvider::imageFor(guest::GuestKind kind, c
     return it->second;
 }
 
+std::filesystem::path LibvirtGuestProvider::hostScratch(guest::Guest& guest) {
+    auto* image = dynamic_cast<guest::ImageGuest*>(&guest);
+    return image != nullptr ? image->runDir() : std::filesystem::path();
+}
+
 std::string LibvirtGuestProvider::consoleTail(guest::Guest& guest) {
     auto* image = dynamic_cast<guest::ImageGuest*>(&guest);
     if (image == nullptr) {

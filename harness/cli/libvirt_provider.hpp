@@ -20,6 +20,7 @@ public:
     /// @throws vm::LibvirtError, util::SystemError (image build), util::InputError
     std::unique_ptr<guest::Guest> create(const model::Scenario& scenario) override;
     std::string consoleTail(guest::Guest& guest) override;
+    std::filesystem::path hostScratch(guest::Guest& guest) override;
     std::map<std::string, std::string> properties() override;
     /// start (cold, warm, warm-saved), boot (seconds to a usable agent) and its parts.
     std::map<std::string, std::string> guestFacts(guest::Guest& guest) override;

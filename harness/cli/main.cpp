@@ -6,6 +6,7 @@
 #include "engine/fault_matrix.hpp"
 #include "engine/module_check.hpp"
 #include "engine/repository_drill.hpp"
+#include "engine/steps/registry.hpp"
 #include "nixdrill_config.hpp"
 #include "nixeval/evaluator.hpp"
 #include "report/json_report.hpp"
@@ -125,7 +126,7 @@ std::optional<std::filesystem::path> nixpkgsLibFor(const cli::Options& o) {
 int runEvalCommand(const cli::Options& o) {
     auto evaluator = makeEvaluator(o);
     auto nixpkgsLib = nixpkgsLibFor(o);
-    auto loaded = scenario::loadScenarios(o.paths);
+    auto loaded = scenario::loadScenarios(o.paths, engine::steps::catalogue());
     engine::EvalRunOptions ro;
     ro.accept = o.accept;
     ro.onCase = [&](const model::CaseResult& c) { printCase(o, c); };
@@ -170,7 +171,7 @@ void expandFaultMatrix(scenario::LoadResult& loaded, const std::vector<model::Fa
 int runRunCommand(const cli::Options& o) {
     auto runStart = std::chrono::steady_clock::now(); // --deadline counts from here
     auto evaluator = makeEvaluator(o);
-    auto loaded = scenario::loadScenarios(o.paths);
+    auto loaded = scenario::loadScenarios(o.paths, engine::steps::catalogue());
     if (o.faults) {
         expandFaultMatrix(loaded, engine::parseFaultList(*o.faults), o.quiet);
     }

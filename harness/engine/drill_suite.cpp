@@ -177,6 +177,10 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
                 std::lock_guard lock(providerMutex);
                 return provider.consoleTail(*guest);
             };
+            drillOptions.hostScratch = [&] {
+                std::lock_guard lock(providerMutex);
+                return provider.hostScratch(*guest);
+            };
             auto cases = runDrill(s, plan, *guest, drillOptions);
             std::map<std::string, std::string> facts;
             {

@@ -5,6 +5,7 @@
 #include "engine/eval_runner.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,6 +21,9 @@ public:
     virtual std::unique_ptr<guest::Guest> create(const model::Scenario& scenario) = 0;
     /// The tail of the guest's serial console, for Broken evidence ("" when unknown).
     virtual std::string consoleTail(guest::Guest& guest) = 0;
+    /// A host directory that lives as long as the started guest and that the next run's sweep
+    /// removes if this process is killed (its run directory); "" when there is none.
+    virtual std::filesystem::path hostScratch(guest::Guest&) { return {}; }
     /// Facts for the report's properties (accelerator, guest image, libvirt URI...).
     virtual std::map<std::string, std::string> properties() = 0;
     /// Facts about one drill's guest after its drill (how it started, boot times in seconds:

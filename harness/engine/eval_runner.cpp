@@ -1,6 +1,7 @@
 ///@file The `eval` use case.
 #include "engine/eval_runner.hpp"
 
+#include "engine/steps/registry.hpp"
 #include "scenario/parser.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -240,7 +241,8 @@ model::RunResult runEval(const scenario::LoadResult& loaded, const nixeval::NixE
         if (options.accept && (c.outcome != Outcome::Passed || unwritten)) {
             if (auto doc = acceptedDocument(s, outcomes[i])) {
                 util::writeFileAtomic(s.file, scenario::formatScenarioDocument(*doc));
-                c = judgeScenario(scenario::parseScenario(scenario::formatScenarioDocument(*doc), s.file, s.group),
+                c = judgeScenario(scenario::parseScenario(scenario::formatScenarioDocument(*doc), s.file, s.group,
+                                                          steps::catalogue()),
                                   outcomes[i]);
                 c.output = "expectations rewritten from the actual outputs (accept mode)" +
                            (c.output.empty() ? "" : "\n" + c.output);

@@ -28,9 +28,9 @@ unsigned repositoryDiskFor(const model::Drill& drill, std::size_t services) {
     return static_cast<unsigned>(std::max<unsigned long long>(24, 16 + 2 * bytes / (1024 * 1024)));
 }
 
-model::DrillStep step(model::StepAction action, std::string name) {
+model::DrillStep step(std::string action, std::string name) {
     model::DrillStep s;
-    s.action = action;
+    s.action = std::move(action);
     s.name = std::move(name);
     return s;
 }
@@ -208,36 +208,36 @@ MatrixResult faultMatrix(const model::Scenario& scenario, const std::vector<Faul
         fault.kind = kind;
         fault.expect = defaultExpectation(kind);
         d.steps.clear();
-        d.steps.push_back(step(model::StepAction::Backup, "1-backup"));
+        d.steps.push_back(step("backup", "1-backup"));
         if (!duringBackup(kind)) {
-            auto inject = step(model::StepAction::Inject, "2-fault-" + kindName);
+            auto inject = step("inject", "2-fault-" + kindName);
             inject.fault = fault;
             d.steps.push_back(inject);
         } else if (kind == FaultKind::ClockJump) {
-            auto a = step(model::StepAction::AdvanceClock, "2-advance-clock");
+            auto a = step("advance-clock", "2-advance-clock");
             d.steps.push_back(a);
-            d.steps.push_back(step(model::StepAction::Backup, "3-backup"));
+            d.steps.push_back(step("backup", "3-backup"));
             fault.days = 120;
-            auto b = step(model::StepAction::Backup, "4-fault-" + kindName);
+            auto b = step("backup", "4-fault-" + kindName);
             b.fault = fault;
             d.steps.push_back(b);
-            d.steps.push_back(step(model::StepAction::Restore, "5-restore-latest"));
+            d.steps.push_back(step("restore", "5-restore-latest"));
         } else {
             if (kind == FaultKind::DiskFull) {
                 d.repositoryDiskMiB = std::max(d.repositoryDiskMiB, repositoryDiskFor(d, services));
             }
             // A day apart, so that keep-daily keeps the first snapshot for the restore after.
-            d.steps.push_back(step(model::StepAction::AdvanceClock, "2-advance-clock"));
-            auto b = step(model::StepAction::Backup, "3-fault-" + kindName);
+            d.steps.push_back(step("advance-clock", "2-advance-clock"));
+            auto b = step("backup", "3-fault-" + kindName);
             b.fault = fault;
             d.steps.push_back(b);
-            d.steps.push_back(step(model::StepAction::AdvanceClock, "4-advance-clock"));
-            d.steps.push_back(step(model::StepAction::Backup, "5-backup-after-fault"));
-            d.steps.push_back(step(model::StepAction::VerifyRepository, "6-check-after-fault"));
-            auto earlier = step(model::StepAction::Restore, "7-restore-earlier");
+            d.steps.push_back(step("advance-clock", "4-advance-clock"));
+            d.steps.push_back(step("backup", "5-backup-after-fault"));
+            d.steps.push_back(step("verify-repository", "6-check-after-fault"));
+            auto earlier = step("restore", "7-restore-earlier");
             earlier.snapshot = "1";
             d.steps.push_back(earlier);
-            d.steps.push_back(step(model::StepAction::Restore, "8-restore-latest"));
+            d.steps.push_back(step("restore", "8-restore-latest"));
         }
         out.variants.push_back(std::move(v));
     }

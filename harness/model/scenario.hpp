@@ -13,24 +13,6 @@ namespace nixdrill::model {
 /// The scenario format version this harness reads (see docs/scenario-format.md).
 inline constexpr const char* scenarioFormat = "nixdrill-scenario/1";
 
-/// What a drill step does (docs/drill-format.md).
-enum class StepAction {
-    Backup,           ///< run every rendered job through systemd, in the module's order
-    Mutate,           ///< change the live data deterministically (for a second, different snapshot)
-    Damage,           ///< delete and corrupt live data, as an incident would
-    Restore,          ///< restore a snapshot to a scratch directory or in place, then compare manifests
-    VerifyRepository, ///< restic check, and check --read-data-subset
-    CheckMetrics,     ///< the jobs' .prom files exist, pass promtool and say the backup succeeded
-    AdvanceClock,     ///< move the guest clock forward (daily backups on one afternoon)
-    Inject,           ///< inject a fault between steps (repository corruption), see FaultKind
-    PgSeed,           ///< start PostgreSQL, create the jobs' databases with deterministic rows
-    PgDrop,           ///< drop the jobs' databases, as an incident would
-    PgRestore,        ///< run the rendered restore-<job>.sh, then check the rows against the dump point
-    PgDumpFails,      ///< the jobs run while pg_dump cannot connect: prepare_failed, units back, no snapshot
-    PgPitrMark,       ///< pgBackRest: a row before a recorded target time, one after, the WAL archived
-    PgPitrRestore,    ///< pgBackRest: the server lost, pitr-<job>.sh to the target time, the marks checked
-};
-
 /// The faults of the catalogue (docs/drill-format.md, "Faults").
 enum class FaultKind {
     WrongPassword,      ///< during a backup: the password file holds another secret
@@ -71,7 +53,9 @@ struct Fault {
 };
 
 struct DrillStep {
-    StepAction action = StepAction::Backup;
+    /// The step's kind ("backup", "restore", "pg-seed", ...): the family that runs it registers
+    /// it (harness/engine/steps, docs/drill-format.md).
+    std::string action = "backup";
     std::string name; ///< test case name; defaults to "<index>-<action>"
     /// Restore: "latest" or the 1-based number of the backup step whose snapshots to restore.
     std::string snapshot = "latest";
@@ -89,6 +73,8 @@ struct DrillStep {
     /// How often the step may run again after a Failed or Broken attempt (0: never). Only for
     /// steps that are safe to repeat; a pass after a retry is reported as flaky.
     unsigned retries = 0;
+    /// The step's object as written: a family's own keys for kinds without fields here.
+    nlohmann::ordered_json params = nlohmann::ordered_json::object();
 };
 
 /// Deterministic data put under each backed-up path of a service before the first backup.

@@ -54,7 +54,8 @@ const std::set<std::string> expectSections = {"collector", "backup", "containers
 
 } // namespace
 
-model::Scenario parseScenario(const std::string& text, const std::string& file, const std::string& group) {
+model::Scenario parseScenario(const std::string& text, const std::string& file, const std::string& group,
+                              const StepCatalogue& catalogue) {
     // Far deeper than any scenario needs, far shallower than what overflows the stack.
     constexpr std::size_t maxDepth = 512;
     if (auto at = util::findJsonNestingBeyond(text, maxDepth); at != std::string::npos) {
@@ -174,17 +175,18 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
         if (!s.expectError.empty()) {
             contentError(file, "/drill", "a scenario that expects an evaluation error cannot be drilled");
         }
-        s.drill = parseDrill(doc["drill"], file);
+        s.drill = parseDrill(doc["drill"], file, catalogue);
     }
     s.document = std::move(doc);
     return s;
 }
 
-model::Scenario loadScenarioFile(const std::filesystem::path& file, const std::string& group) {
-    return parseScenario(util::readFile(file), file.string(), group);
+model::Scenario loadScenarioFile(const std::filesystem::path& file, const std::string& group,
+                                 const StepCatalogue& catalogue) {
+    return parseScenario(util::readFile(file), file.string(), group, catalogue);
 }
 
-LoadResult loadScenarios(const std::vector<std::filesystem::path>& paths) {
+LoadResult loadScenarios(const std::vector<std::filesystem::path>& paths, const StepCatalogue& catalogue) {
     LoadResult result;
     // (file, group) in a deterministic order.
     std::vector<std::pair<std::filesystem::path, std::string>> files;
@@ -226,7 +228,7 @@ LoadResult loadScenarios(const std::vector<std::filesystem::path>& paths) {
     std::map<std::string, std::string> seen; // name -> file
     for (const auto& [file, group] : files) {
         try {
-            auto s = loadScenarioFile(file, group);
+            auto s = loadScenarioFile(file, group, catalogue);
             if (auto it = seen.find(s.name); it != seen.end()) {
                 result.errors.push_back(
                     {file.string(), group,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "model/scenario.hpp"
+#include "scenario/step_syntax.hpp"
 
 #include <filesystem>
 #include <string>
@@ -22,16 +23,19 @@ struct LoadResult {
     std::vector<LoadError> errors;
 };
 
-/// Parses one scenario document. `file` and `group` only label it and its errors.
+/// Parses one scenario document. `file` and `group` only label it and its errors; `catalogue`
+/// (engine::steps::catalogue()) reads the drill's steps.
 /// @throws util::InputError naming the file and line:column (syntax) or JSON pointer (content).
-model::Scenario parseScenario(const std::string& text, const std::string& file, const std::string& group);
+model::Scenario parseScenario(const std::string& text, const std::string& file, const std::string& group,
+                              const StepCatalogue& catalogue);
 
 /// Reads one file. @throws util::InputError as parseScenario, or when the file cannot be read.
-model::Scenario loadScenarioFile(const std::filesystem::path& file, const std::string& group);
+model::Scenario loadScenarioFile(const std::filesystem::path& file, const std::string& group,
+                                 const StepCatalogue& catalogue);
 
 /// Loads every `*.json` below each directory (sorted, recursively) and every file named.
 /// Duplicate scenario names become load errors. A path that does not exist is a load error.
-LoadResult loadScenarios(const std::vector<std::filesystem::path>& paths);
+LoadResult loadScenarios(const std::vector<std::filesystem::path>& paths, const StepCatalogue& catalogue);
 
 /// Serialises a scenario document the way shipped scenarios are formatted (2-space indent,
 /// key order kept, trailing newline), for golden updates.

@@ -78,8 +78,9 @@ void writeFileAtomic(const std::filesystem::path& path, const std::string& conte
     }
 }
 
-TempDir::TempDir(const std::string& prefix) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+TempDir::TempDir(const std::string& prefix, const std::filesystem::path& parent) {
+    auto dir = parent.empty() ? std::filesystem::temp_directory_path() : parent;
+    std::string tmpl = (dir / (prefix + "XXXXXX")).string();
     if (::mkdtemp(tmpl.data()) == nullptr) {
         throw SystemError("cannot create a temporary directory: " + errnoText());
     }

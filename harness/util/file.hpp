@@ -17,8 +17,9 @@ void writeFileAtomic(const std::filesystem::path& path, const std::string& conte
 /// A directory removed with everything in it when the object dies.
 class TempDir {
 public:
+    /// PARENT/PREFIXXXXXXX; an empty `parent` is the system's temporary directory.
     /// @throws SystemError when the directory cannot be created.
-    explicit TempDir(const std::string& prefix = "nixdrill-");
+    explicit TempDir(const std::string& prefix = "nixdrill-", const std::filesystem::path& parent = {});
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;

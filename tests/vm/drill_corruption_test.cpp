@@ -2,6 +2,7 @@
 #include "../unit/support/golden.hpp"
 #include "cli/libvirt_provider.hpp"
 #include "engine/drill_runner.hpp"
+#include "engine/steps/registry.hpp"
 #include "nixeval/evaluator.hpp"
 #include "scenario/parser.hpp"
 #include "vm/connection.hpp"
@@ -15,7 +16,8 @@ BOOST_AUTO_TEST_SUITE(vm_drill_corruption)
 
 BOOST_AUTO_TEST_CASE(one_flipped_restored_byte_fails_the_restore_step) {
     auto root = test::sourceRoot();
-    auto loaded = scenario::loadScenarios({root / "scenarios/drills/drill-single-service.json"});
+    auto loaded = scenario::loadScenarios({root / "scenarios/drills/drill-single-service.json"},
+                                          nixdrill::engine::steps::catalogue());
     BOOST_REQUIRE(loaded.errors.empty());
     const auto& s = loaded.scenarios.at(0);
     nixeval::NixEvaluator evaluator({root / "nix", "nix-instantiate", std::chrono::minutes(5)});

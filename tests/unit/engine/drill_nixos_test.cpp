@@ -1,5 +1,6 @@
 ///@file Provisioning a NixOS guest: the system's own units are used (and checked), nothing rendered is installed.
 #include "engine/drill_runner.hpp"
+#include "engine/steps/registry.hpp"
 #include "guest/base64.hpp"
 #include "scenario/drill_parser.hpp"
 
@@ -79,7 +80,7 @@ model::Scenario nixosScenario() {
     s.file = "drill-nixos.json";
     s.drill = scenario::parseDrill(nlohmann::ordered_json::parse(R"({"guest": "nixos", "data": {"app": {"files": 2}},
                                           "steps": [{"action": "verify-repository"}]})"),
-                                   "drill-nixos.json");
+                                   "drill-nixos.json", nixdrill::engine::steps::catalogue());
     return s;
 }
 

@@ -1,5 +1,6 @@
 ///@file runDrill's case bookkeeping: retries reported as flaky, the deadline, redaction of evidence.
 #include "engine/drill_runner.hpp"
+#include "engine/steps/registry.hpp"
 #include "guest/base64.hpp"
 #include "scenario/drill_parser.hpp"
 #include "util/error.hpp"
@@ -95,7 +96,8 @@ model::Scenario scenarioWith(const std::string& drillJson) {
     model::Scenario s;
     s.name = "unit";
     s.file = "unit.json";
-    s.drill = scenario::parseDrill(nlohmann::ordered_json::parse(drillJson), "unit.json");
+    s.drill = scenario::parseDrill(nlohmann::ordered_json::parse(drillJson), "unit.json",
+                                   nixdrill::engine::steps::catalogue());
     return s;
 }
 

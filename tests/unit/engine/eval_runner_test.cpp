@@ -1,5 +1,6 @@
 ///@file Tests of how a scenario is judged from its evaluation outcome.
 #include "engine/eval_runner.hpp"
+#include "engine/steps/registry.hpp"
 #include "scenario/parser.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -14,7 +15,7 @@ model::Scenario scenarioOf(const std::string& extra) {
     return scenario::parseScenario(R"({"format": "nixdrill-scenario/1", "services": {"a": {"enable": true,
         "dataDir": "/var/lib/a", "backupPaths": ["/var/lib/a"]}})" +
                                        extra + "}",
-                                   "scenarios/g/s.json", "g");
+                                   "scenarios/g/s.json", "g", nixdrill::engine::steps::catalogue());
 }
 
 EvalOutcome okOutcome() {
@@ -59,7 +60,7 @@ BOOST_AUTO_TEST_CASE(wrong_expectation_fails_with_a_pointer) {
 BOOST_AUTO_TEST_CASE(missing_section_fails) {
     auto s = scenario::parseScenario(R"({"format": "nixdrill-scenario/1", "services": {}, "backup": {},
         "expect": {"backup": {"jobs": {}}}})",
-                                     "f", "g");
+                                     "f", "g", nixdrill::engine::steps::catalogue());
     auto o = okOutcome();
     o.value["collector"] = {{"persistence", nlohmann::json::array()},
                             {"backups", nlohmann::json::object()},

@@ -1,5 +1,6 @@
 ///@file Tests of the fault matrix: which kinds apply, the steps and expectations of a variant.
 #include "engine/fault_matrix.hpp"
+#include "engine/steps/registry.hpp"
 #include "scenario/parser.hpp"
 #include "util/error.hpp"
 
@@ -16,7 +17,7 @@ model::Scenario drillScenario(const std::string& services) {
       "backup": {"enable": true, "restic": {"repositories": {"local": {"url": "/var/lib/r",
                  "passwordFile": "/run/keys/pw", "primary": true}}}},
       "drill": {"seed": 4, "steps": [{"action": "backup"}, {"action": "restore"}]}})",
-                                   "x.json", "g");
+                                   "x.json", "g", nixdrill::engine::steps::catalogue());
 }
 
 const std::string oneService = R"({"notes": {"enable": true, "dataDir": "/var/lib/notes",
@@ -56,9 +57,9 @@ BOOST_AUTO_TEST_CASE(a_backup_fault_sits_between_good_backups_and_restores_aroun
     BOOST_REQUIRE_EQUAL(m.variants.size(), 1u);
     const auto& steps = m.variants[0].drill->steps;
     BOOST_REQUIRE_EQUAL(steps.size(), 8u);
-    BOOST_TEST((steps[2].action == model::StepAction::Backup && steps[2].fault.has_value()));
+    BOOST_TEST((steps[2].action == "backup" && steps[2].fault.has_value()));
     BOOST_TEST(steps[2].name == "3-fault-kill-mid-backup");
-    BOOST_TEST((steps[4].action == model::StepAction::Backup && !steps[4].fault.has_value()));
+    BOOST_TEST((steps[4].action == "backup" && !steps[4].fault.has_value()));
     BOOST_TEST(steps[6].snapshot == "1");
     const auto& e = steps[2].fault->expect;
     BOOST_TEST(*e.category == "killed");
@@ -106,7 +107,7 @@ BOOST_AUTO_TEST_CASE(zfs_faults_apply_to_a_snapshot_job_on_a_pool) {
                  "passwordFile": "/run/keys/pw", "primary": true}}}},
       "drill": {"seed": 4, "zfs": {"pool": "tank", "datasets": ["tank/app"]},
                 "steps": [{"action": "backup"}, {"action": "restore"}]}})",
-                                     "z.json", "g");
+                                     "z.json", "g", nixdrill::engine::steps::catalogue());
     auto m = engine::faultMatrix(s, {FaultKind::ZfsStaleSnapshot, FaultKind::ZfsPoolFull});
     BOOST_REQUIRE_EQUAL(m.variants.size(), 2u);
     BOOST_TEST(m.notApplicable.empty());

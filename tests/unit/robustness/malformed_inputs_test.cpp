@@ -1,5 +1,6 @@
 ///@file Malformed inputs across every layer that reads outside data: precise errors, never a crash or hang.
 /// precise message, never a crash or a hang.
+#include "engine/steps/registry.hpp"
 #include "guest/agent_protocol.hpp"
 #include "nixeval/evaluator.hpp"
 #include "report/json_report.hpp"
@@ -66,7 +67,7 @@ std::ostream& operator<<(std::ostream& out, const Row& row) {
 const std::string header = R"("format": "nixdrill-scenario/1")";
 
 void scenario(const std::string& text) {
-    (void)scenario::parseScenario(text, "s.json", "g");
+    (void)scenario::parseScenario(text, "s.json", "g", nixdrill::engine::steps::catalogue());
 }
 
 // A scenario with a drill section.
@@ -149,11 +150,16 @@ const std::vector<Row> rows = {
      [] { scenario(deepScenario(600)); }},
     {"scenario 20 MB", Kind::Input, "s.json: /bogus: unknown key", [] { scenario(hugeScenario()); }},
     {"scenario missing file", Kind::System, "cannot read '/nonexistent/nixdrill/s.json'",
-     [] { (void)scenario::loadScenarioFile("/nonexistent/nixdrill/s.json", "g"); }},
+     [] {
+         (void)scenario::loadScenarioFile("/nonexistent/nixdrill/s.json", "g", nixdrill::engine::steps::catalogue());
+     }},
     {"scenario number beyond a double", Kind::Input, "s.json: number overflow parsing '1e400'",
      [] { scenario("{" + header + R"(, "services": {"a": {"n": 1e400}}})"); }},
     {"fuzz crash: scenario with 1e400", Kind::Input, "fuzz.json: number overflow parsing '1e400'",
-     [] { (void)scenario::parseScenario(fuzzCrash("scenario", "crash-number-overflow.json"), "fuzz.json", "g"); }},
+     [] {
+         (void)scenario::parseScenario(fuzzCrash("scenario", "crash-number-overflow.json"), "fuzz.json", "g",
+                                       nixdrill::engine::steps::catalogue());
+     }},
     // --- scenarios: content, with JSON pointers
     {"scenario not an object", Kind::Input, "s.json: /: a scenario is a JSON object, got a array",
      [] { scenario("[]"); }},
@@ -354,7 +360,7 @@ BOOST_AUTO_TEST_CASE(nix_output_decodes_each_status) {
 
 BOOST_AUTO_TEST_CASE(nesting_below_the_limit_still_parses) {
     // 500 levels inside a contract: deep, but legal.
-    auto s = scenario::parseScenario(deepScenario(500), "s.json", "g");
+    auto s = scenario::parseScenario(deepScenario(500), "s.json", "g", nixdrill::engine::steps::catalogue());
     BOOST_TEST(s.services.contains("a"));
 }
 

@@ -1,4 +1,5 @@
 ///@file Tests of the drill section: defaults, steps, and errors by JSON pointer.
+#include "engine/steps/registry.hpp"
 #include "scenario/drill_parser.hpp"
 #include "scenario/parser.hpp"
 #include "util/error.hpp"
@@ -15,7 +16,7 @@ std::string withDrill(const std::string& drill) {
 
 std::string errorOf(const std::string& drill) {
     try {
-        scenario::parseScenario(withDrill(drill), "d.json", "g");
+        scenario::parseScenario(withDrill(drill), "d.json", "g", nixdrill::engine::steps::catalogue());
     } catch (const util::InputError& e) {
         return e.what();
     }
@@ -32,7 +33,7 @@ BOOST_AUTO_TEST_CASE(full_drill) {
         "steps": [{"action": "backup"}, {"action": "mutate"}, {"action": "backup"},
                   {"action": "restore", "snapshot": 1}, {"action": "restore", "inPlace": true, "name": "in-place"},
                   {"action": "verify-repository", "readDataSubset": "50%"}, {"action": "check-metrics"}]})"),
-                                     "d.json", "g");
+                                     "d.json", "g", nixdrill::engine::steps::catalogue());
     BOOST_REQUIRE(s.drill.has_value());
     const auto& d = *s.drill;
     BOOST_TEST(d.seed == 42u);
@@ -71,7 +72,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_pointer) {
     try {
         scenario::parseScenario(
             R"({"format": "nixdrill-scenario/1", "services": {}, "drill": {"steps": [{"action": "backup"}]}})",
-            "d.json", "g");
+            "d.json", "g", nixdrill::engine::steps::catalogue());
         BOOST_FAIL("no error");
     } catch (const util::InputError& e) {
         BOOST_TEST(std::string(e.what()).find("/drill: a drill runs the rendered backup jobs") != std::string::npos);
@@ -84,7 +85,7 @@ BOOST_AUTO_TEST_CASE(faults_with_declared_outcomes) {
             "lastSuccess": "kept", "unitsRunning": true, "snapshot": false, "repositoryUnchanged": true}}},
         {"action": "inject", "fault": {"kind": "bit-flip", "expect": {"checkDetects": true, "restoreFails": true}}},
         {"action": "restore", "snapshot": 2}]})"),
-                                     "d.json", "g");
+                                     "d.json", "g", nixdrill::engine::steps::catalogue());
     const auto& steps = s.drill->steps;
     BOOST_REQUIRE(steps.size() == 4u);
     BOOST_TEST(!steps[0].fault.has_value());
@@ -97,7 +98,7 @@ BOOST_AUTO_TEST_CASE(faults_with_declared_outcomes) {
     BOOST_TEST(*steps[1].fault->expect.unitsRunning);
     BOOST_TEST(!*steps[1].fault->expect.snapshot);
     BOOST_TEST(!steps[1].fault->expect.checkDetects.has_value());
-    BOOST_TEST((steps[2].action == model::StepAction::Inject));
+    BOOST_TEST((steps[2].action == "inject"));
     BOOST_TEST(steps[2].name == "3-fault-bit-flip");
     BOOST_TEST(*steps[2].fault->expect.restoreFails);
 }
@@ -133,14 +134,14 @@ BOOST_AUTO_TEST_CASE(fault_errors_name_the_pointer) {
     BOOST_TEST(has(R"({"steps": [{"action": "inject"}]})", "/drill/steps/0/fault: an inject step needs a fault"));
     BOOST_TEST(
         has(R"({"steps": [{"action": "mutate", "fault": {"kind": "bit-flip", "expect": {"checkDetects": true}}}]})",
-            "/drill/steps/0/fault: only backup and inject steps carry a fault"));
+            "/drill/steps/0/fault: only applies to backup and inject steps"));
 }
 
 BOOST_AUTO_TEST_CASE(retries_only_where_a_step_repeats_cleanly) {
     auto s = scenario::parseScenario(withDrill(R"({"steps": [{"action": "backup"},
         {"action": "verify-repository", "retries": 2}, {"action": "restore", "retries": 1},
         {"action": "check-metrics", "retries": 3}, {"action": "restore"}]})"),
-                                     "d.json", "g");
+                                     "d.json", "g", nixdrill::engine::steps::catalogue());
     const auto& steps = s.drill->steps;
     BOOST_TEST(steps[0].retries == 0u);
     BOOST_TEST(steps[1].retries == 2u);
@@ -161,10 +162,11 @@ BOOST_AUTO_TEST_CASE(retries_only_where_a_step_repeats_cleanly) {
 }
 
 BOOST_AUTO_TEST_CASE(no_network_unless_asked) {
-    auto none = scenario::parseScenario(withDrill(R"({"steps": [{"action": "backup"}]})"), "d.json", "g");
+    auto none = scenario::parseScenario(withDrill(R"({"steps": [{"action": "backup"}]})"), "d.json", "g",
+                                        nixdrill::engine::steps::catalogue());
     BOOST_TEST(!none.drill->network);
-    auto asked =
-        scenario::parseScenario(withDrill(R"({"network": true, "steps": [{"action": "backup"}]})"), "d.json", "g");
+    auto asked = scenario::parseScenario(withDrill(R"({"network": true, "steps": [{"action": "backup"}]})"), "d.json",
+                                         "g", nixdrill::engine::steps::catalogue());
     BOOST_TEST(asked.drill->network);
     BOOST_TEST(errorOf(R"({"network": "yes", "steps": [{"action": "backup"}]})").find("/drill/network") !=
                std::string::npos);
@@ -172,9 +174,10 @@ BOOST_AUTO_TEST_CASE(no_network_unless_asked) {
 
 BOOST_AUTO_TEST_CASE(a_drill_deadline) {
     auto s = scenario::parseScenario(withDrill(R"({"timeouts": {"drill": 1200}, "steps": [{"action": "backup"}]})"),
-                                     "d.json", "g");
+                                     "d.json", "g", nixdrill::engine::steps::catalogue());
     BOOST_TEST(s.drill->drillTimeoutSeconds == 1200u);
-    auto none = scenario::parseScenario(withDrill(R"({"steps": [{"action": "backup"}]})"), "d.json", "g");
+    auto none = scenario::parseScenario(withDrill(R"({"steps": [{"action": "backup"}]})"), "d.json", "g",
+                                        nixdrill::engine::steps::catalogue());
     BOOST_TEST(none.drill->drillTimeoutSeconds == 0u);
     BOOST_TEST(errorOf(R"({"timeouts": {"drill": 1}, "steps": [{"action": "backup"}]})")
                    .find("/drill/timeouts/drill: must be between") != std::string::npos);
@@ -184,17 +187,17 @@ BOOST_AUTO_TEST_CASE(postgres_steps) {
     auto s = scenario::parseScenario(withDrill(R"({"steps": [{"action": "pg-seed", "rows": 50},
         {"action": "backup", "pgWriter": true}, {"action": "pg-drop"}, {"action": "pg-restore", "snapshot": 1},
         {"action": "pg-dump-fails"}]})"),
-                                     "d.json", "g");
+                                     "d.json", "g", nixdrill::engine::steps::catalogue());
     const auto& steps = s.drill->steps;
     BOOST_REQUIRE(steps.size() == 5u);
-    BOOST_TEST((steps[0].action == model::StepAction::PgSeed));
+    BOOST_TEST((steps[0].action == "pg-seed"));
     BOOST_TEST(steps[0].rows == 50u);
     BOOST_TEST(steps[1].pgWriter);
-    BOOST_TEST((steps[2].action == model::StepAction::PgDrop));
-    BOOST_TEST((steps[3].action == model::StepAction::PgRestore));
+    BOOST_TEST((steps[2].action == "pg-drop"));
+    BOOST_TEST((steps[3].action == "pg-restore"));
     BOOST_TEST(steps[3].snapshot == "1");
     BOOST_TEST(steps[3].name == "4-pg-restore");
-    BOOST_TEST((steps[4].action == model::StepAction::PgDumpFails));
+    BOOST_TEST((steps[4].action == "pg-dump-fails"));
 }
 
 BOOST_AUTO_TEST_CASE(postgres_step_errors_name_the_pointer) {
@@ -215,10 +218,10 @@ BOOST_AUTO_TEST_CASE(postgres_step_errors_name_the_pointer) {
 BOOST_AUTO_TEST_CASE(point_in_time_steps_need_a_base_backup_the_marks_and_a_backup_after_them) {
     auto s = scenario::parseScenario(withDrill(R"({"steps": [{"action": "pg-seed"}, {"action": "backup"},
         {"action": "pg-pitr-mark"}, {"action": "backup"}, {"action": "pg-pitr-restore"}]})"),
-                                     "d.json", "g");
+                                     "d.json", "g", nixdrill::engine::steps::catalogue());
     BOOST_REQUIRE(s.drill->steps.size() == 5u);
-    BOOST_TEST((s.drill->steps[2].action == model::StepAction::PgPitrMark));
-    BOOST_TEST((s.drill->steps[4].action == model::StepAction::PgPitrRestore));
+    BOOST_TEST((s.drill->steps[2].action == "pg-pitr-mark"));
+    BOOST_TEST((s.drill->steps[4].action == "pg-pitr-restore"));
     BOOST_TEST(s.drill->steps[4].name == "5-pg-pitr-restore");
     BOOST_TEST(errorOf(R"({"steps": [{"action": "pg-pitr-mark"}]})")
                    .find("/drill/steps/0: pg-pitr-mark needs a backup step before it") != std::string::npos);

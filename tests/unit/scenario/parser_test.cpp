@@ -1,4 +1,5 @@
 ///@file Tests of scenario parsing: locations of syntax errors, content errors by JSON pointer.
+#include "engine/steps/registry.hpp"
 #include "scenario/parser.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -11,7 +12,7 @@ namespace {
 
 std::string errorOf(const std::string& text) {
     try {
-        scenario::parseScenario(text, "s.json", "g");
+        scenario::parseScenario(text, "s.json", "g", nixdrill::engine::steps::catalogue());
     } catch (const util::InputError& e) {
         return e.what();
     }
@@ -25,7 +26,7 @@ const std::string minimal = R"({"format": "nixdrill-scenario/1", "services": {}}
 BOOST_AUTO_TEST_SUITE(scenario_parser)
 
 BOOST_AUTO_TEST_CASE(minimal_scenario_takes_its_name_from_the_file) {
-    auto s = scenario::parseScenario(minimal, "dir/empty-set.json", "dir");
+    auto s = scenario::parseScenario(minimal, "dir/empty-set.json", "dir", nixdrill::engine::steps::catalogue());
     BOOST_TEST(s.name == "empty-set");
     BOOST_TEST(s.group == "dir");
     BOOST_TEST(s.services.empty());
@@ -77,7 +78,7 @@ BOOST_AUTO_TEST_CASE(content_errors_name_the_json_pointer) {
 
 BOOST_AUTO_TEST_CASE(expect_error_accepts_a_string) {
     auto s = scenario::parseScenario(R"({"format": "nixdrill-scenario/1", "services": {}, "expectError": "boom"})", "f",
-                                     "g");
+                                     "g", nixdrill::engine::steps::catalogue());
     BOOST_TEST(s.expectError.size() == 1u);
     BOOST_TEST(s.expectError[0] == "boom");
 }
@@ -89,7 +90,7 @@ BOOST_AUTO_TEST_CASE(loading_directories_reports_bad_files_and_duplicates_withou
     util::writeFileAtomic(dir.path() / "b.json", "{ broken");
     util::writeFileAtomic(dir.path() / "c.json", R"({"format": "nixdrill-scenario/1", "name": "a", "services": {}})");
     util::writeFileAtomic(dir.path() / "notes.txt", "ignored");
-    auto r = scenario::loadScenarios({dir.path(), dir.path() / "missing.json"});
+    auto r = scenario::loadScenarios({dir.path(), dir.path() / "missing.json"}, nixdrill::engine::steps::catalogue());
     BOOST_REQUIRE(r.scenarios.size() == 1u);
     // c.json comes before sub/a.json and takes the name "a" first.
     BOOST_TEST(r.scenarios[0].name == "a");

@@ -1,0 +1,97 @@
+///@file What the step families ask of the rendered jobs in the client.
+#include "engine/drill/jobs.hpp"
+
+#include "guest/guest.hpp"
+
+namespace nixdrill::engine::drill {
+
+using guest::shellQuote;
+
+std::string resticEnv(const DrillJob& job) {
+    std::string env = "export RESTIC_REPOSITORY=" + shellQuote(job.repository) +
+                      " RESTIC_PASSWORD_FILE=" + shellQuote(job.passwordFile) +
+                      " RESTIC_CACHE_DIR=/var/cache/nixdrill-restic; ";
+    if (!job.environmentFile.empty()) {
+        env += "set -a; . " + shellQuote(job.environmentFile) + "; set +a; ";
+    }
+    return env;
+}
+
+std::vector<std::string> dataPaths(const DrillJob& job) {
+    std::vector<std::string> out;
+    for (const auto& p : job.paths) {
+        if (p != job.pgDumpDir && p != job.pgRepoPath) {
+            out.push_back(p);
+        }
+    }
+    return out;
+}
+
+std::string serviceOf(const DrillJob& job) {
+    if (!job.source.empty()) {
+        return job.source;
+    }
+    return job.name.rfind("service-", 0) == 0 ? job.name.substr(8) : job.name;
+}
+
+std::string jobUnits(const DrillPlan& plan) {
+    std::string units;
+    for (const auto& job : plan.jobs) {
+        units += " " + shellQuote(job.unit);
+    }
+    return units;
+}
+
+verify::ParsedManifest manifestOf(Machine& m, const std::string& root, const std::vector<std::string>& paths) {
+    std::string cmd = "bash -c " + shellQuote(verify::manifestScript()) + " manifest " + shellQuote(root);
+    for (const auto& p : paths) {
+        cmd += " " + shellQuote(p);
+    }
+    auto r = m.must(cmd);
+    try {
+        return verify::parseManifest(r.out);
+    } catch (util::Error& e) {
+        e.addContext("while reading the manifest of " + root);
+        throw;
+    }
+}
+
+std::set<std::string> snapshotIds(DrillContext& ctx, const DrillJob& job) {
+    std::set<std::string> ids;
+    auto r = ctx.client().sh(resticEnv(job) + "restic snapshots --json");
+    if (!r.succeeded()) {
+        // No repository yet (a fault on the first backup): no snapshots.
+        ctx.note("no snapshots listed in " + job.repository + ": " + ctx.redactor.apply(r.describe()));
+        return ids;
+    }
+    try {
+        for (const auto& snap : verify::parseSnapshots(r.out)) {
+            ids.insert(snap.id);
+        }
+    } catch (const util::InputError& e) {
+        throw util::SystemError(e.message());
+    }
+    return ids;
+}
+
+std::vector<verify::Snapshot> allSnapshots(DrillContext& ctx, const DrillJob& job) {
+    auto r = ctx.client().sh(resticEnv(job) + "restic snapshots --json");
+    if (!r.succeeded()) {
+        return {};
+    }
+    try {
+        return verify::parseSnapshots(r.out);
+    } catch (const util::InputError& e) {
+        throw util::SystemError(e.message());
+    }
+}
+
+std::string metricsText(Machine& m, const DrillJob& job) {
+    if (job.metricsFile.empty()) {
+        return "";
+    }
+    auto r = m.sh("cat " + shellQuote(job.metricsFile) + " 2>/dev/null");
+    return r.succeeded() ? r.out : "";
+}
+
+} // namespace nixdrill::engine::drill

@@ -1,0 +1,104 @@
+///@file Reading the evaluation's rendered backup jobs into a drill plan.
+#include "engine/drill/plan.hpp"
+
+#include "engine/drill/text.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace nixdrill::engine {
+
+using drill::stringOr;
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string> stringList(const json& j, const std::string& pointer) {
+    std::vector<std::string> out;
+    if (j.is_null()) {
+        return out;
+    }
+    if (!j.is_array()) {
+        throw util::InputError(pointer + ": expected a list of strings");
+    }
+    for (const auto& x : j) {
+        if (!x.is_string()) {
+            throw util::InputError(pointer + ": expected a list of strings");
+        }
+        out.push_back(x.get<std::string>());
+    }
+    return out;
+}
+
+} // namespace
+
+DrillPlan planFromEvaluation(const json& value) {
+    if (!value.contains("backup") || !value["backup"].is_object()) {
+        throw util::InputError(
+            "/backup: the evaluation rendered no backup jobs (does the scenario enable modules.backup?)");
+    }
+    const auto& b = value["backup"];
+    DrillPlan plan;
+    if (!b.contains("jobOrder") || !b["jobOrder"].is_array() || b["jobOrder"].empty()) {
+        throw util::InputError("/backup/jobOrder: no jobs to drill");
+    }
+    for (const auto& nameJson : b["jobOrder"]) {
+        auto name = nameJson.get<std::string>();
+        std::string p = "/backup/jobs/" + util::escapePointerToken(name);
+        if (!b.contains("jobs") || !b["jobs"].contains(name)) {
+            throw util::InputError(p + ": missing");
+        }
+        const auto& j = b["jobs"][name];
+        DrillJob job;
+        job.name = name;
+        job.source = j.value("kind", "") == "registration" ? stringOr(j, "source") : "";
+        job.unit = stringOr(j, "unitName", "restic-backups-" + name + ".service");
+        job.after = stringList(j.value("after", json::array()), p + "/after");
+        job.paths = stringList(j.value("paths", json::array()), p + "/paths");
+        job.exclude = stringList(j.value("exclude", json::array()), p + "/exclude");
+        job.systemdUnits = stringList(j.value("systemdUnits", json::array()), p + "/systemdUnits");
+        job.repository = stringOr(j, "repository");
+        job.passwordFile = stringOr(j, "passwordFile");
+        job.environmentFile = stringOr(j, "environmentFile");
+        job.metricsFile = stringOr(j, "metricsFile");
+        job.forgetArgs = stringList(j.value("pruneArgs", json::array()), p + "/pruneArgs");
+        if (j.contains("postgres") && j["postgres"].is_object()) {
+            const auto& pg = j["postgres"];
+            job.pgDatabases = stringList(pg.value("databases", json::array()), p + "/postgres/databases");
+            job.pgUser = stringOr(pg, "user", "postgres");
+            job.pgDumpDir = stringOr(pg, "dumpDir");
+            if (pg.contains("pgbackrest") && pg["pgbackrest"].is_object() && pg["pgbackrest"].value("enable", false)) {
+                job.pgStanza = stringOr(pg["pgbackrest"], "stanza");
+                job.pgRepoPath = stringOr(pg["pgbackrest"], "repoPath");
+            }
+        }
+        job.restoreFile = stringOr(j, "restoreFile");
+        job.pitrFile = stringOr(j, "pitrFile");
+        if (j.value("useSnapshots", false)) {
+            job.zfsDataset = stringOr(j, "zfsDataset");
+        }
+        if (job.paths.empty() || job.repository.empty() || job.passwordFile.empty()) {
+            throw util::InputError(p + ": a drillable job has paths, a repository and a passwordFile");
+        }
+        if (job.repository.find(':') != std::string::npos || job.repository.empty() || job.repository[0] != '/') {
+            // s3:, sftp:, rest:, b2:, rclone:... would make the drill write to a real repository
+            // outside the guest's own disks; only the read-only `nixdrill drill` opens those.
+            auto repoName = stringOr(j, "repositoryName", "<name>");
+            throw util::InputError(p +
+                                   "/repository: a drill only writes to a repository on its guest's own disks (an "
+                                   "absolute local path), not \"" +
+                                   job.repository + "\" (option modules.backup.restic.repositories." + repoName +
+                                   ".url; drill a production repository read-only with `nixdrill drill`)");
+        }
+        plan.jobs.push_back(std::move(job));
+    }
+    if (b.contains("files") && b["files"].is_object()) {
+        for (const auto& [name, text] : b["files"].items()) {
+            if (text.is_string()) {
+                plan.files[name] = text.get<std::string>();
+            }
+        }
+    }
+    return plan;
+}
+
+} // namespace nixdrill::engine

@@ -1,0 +1,78 @@
+///@file What a drill runs: the rendered jobs of a scenario's evaluation, and the drill's options.
+#pragma once
+
+#include "guest/guest.hpp"
+#include "model/result.hpp"
+#include "model/scenario.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nixdrill::engine {
+
+/// One rendered backup job, as much of it as the drill needs.
+struct DrillJob {
+    std::string name;
+    std::string source;             ///< the service it was registered for ("" for a hand-written job)
+    std::string unit;               ///< restic-backups-<job>.service
+    std::vector<std::string> after; ///< units this job must run after (rendered ordering)
+    std::vector<std::string> paths;
+    std::vector<std::string> exclude;
+    std::vector<std::string> systemdUnits; ///< stopped during the backup
+    std::string repository;
+    std::string passwordFile;
+    std::string environmentFile;         ///< "" when none
+    std::string metricsFile;             ///< "" when metrics are off
+    std::vector<std::string> forgetArgs; ///< the --keep-* arguments of its forget --prune (pruneArgs)
+    /// backup.postgres: databases dumped by the job's prepare step (empty: none).
+    std::vector<std::string> pgDatabases;
+    std::string pgUser;      ///< OS user the PostgreSQL tools run as
+    std::string pgDumpDir;   ///< the staging dir of the dumps (one of `paths`; not seeded)
+    std::string restoreFile; ///< the rendered restore-<job>.sh ("" when the job has none)
+    std::string pitrFile;    ///< the rendered pitr-<job>.sh (pgBackRest enabled; "" otherwise)
+    std::string pgStanza;    ///< pgBackRest's stanza ("" when pgBackRest is off)
+    std::string pgRepoPath;  ///< pgBackRest's repository (one of `paths`; not seeded)
+    /// backup.useSnapshots: the dataset the job snapshots ("" when it backs up the live paths).
+    std::string zfsDataset;
+};
+
+/// What the evaluation rendered for a drill: the jobs in order and the files to install.
+struct DrillPlan {
+    std::vector<DrillJob> jobs;               ///< in the module's job order
+    std::map<std::string, std::string> files; ///< run-<job>.sh and unit files by name
+};
+
+/// Reads the evaluation's `backup` output (renderBackups) into a plan.
+/// @throws util::InputError naming the JSON pointer when something a drill needs is missing.
+DrillPlan planFromEvaluation(const nlohmann::json& value);
+
+struct DrillOptions {
+    /// Called once per finished step case (progress lines).
+    std::function<void(const model::CaseResult&)> onCase;
+    /// The guest's serial console tail, attached to Broken steps.
+    std::function<std::string()> consoleTail;
+    /// A seam for tests that must prove a check can fail: runs after each restore, before its
+    /// manifest is compared, with the restored root ("/" for in-place restores).
+    std::function<void(guest::Guest&, const std::string& restoredRoot)> afterRestore;
+    /// The drill must end by then (the run's --deadline, the scenario's /drill/timeouts/drill):
+    /// every step's guest commands are cut to it; when it passes, the current step is Broken with
+    /// what it was waiting for and the remaining steps are Skipped. nullopt: no deadline.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    /// How messages name the deadline, e.g. "the run deadline (--deadline 600 s)".
+    std::string deadlineWhat = "the deadline";
+    /// Host tools (promtool) are looked up on PATH.
+    std::string promtool = "promtool";
+    /// A host directory that lives as long as the drill's guest and that the next run's sweep
+    /// removes when this process is killed (the guest's run directory); the drill's host-side
+    /// temporaries (the seed archive) go there. Asked once the guest has started; unset or ""
+    /// means the system's temporary directory.
+    std::function<std::filesystem::path()> hostScratch;
+};
+
+} // namespace nixdrill::engine
