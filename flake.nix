@@ -172,6 +172,7 @@
           ];
           buildInputs = with pkgs; [
             boost
+            cli11
             nlohmann_json
             pugixml
             libvirt

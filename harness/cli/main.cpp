@@ -267,7 +267,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (o.command == "help") {
-            std::cout << cli::usage();
+            std::cout << cli::usage(o.helpTopic);
             return 0;
         }
         if (o.command == "version") {

@@ -1,4 +1,4 @@
-///@file Command-line parsing of the nixdrill CLI (no I/O, so it is unit-testable).
+///@file Command-line parsing of the nixdrill CLI (no I/O, so it is unit-testable); CLI11 inside.
 #pragma once
 
 #include "engine/repository_drill.hpp"
@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nixdrill::cli {
@@ -19,7 +20,9 @@ struct ReportTargets {
 };
 
 struct Options {
-    std::string command; ///< eval, run, report, version, help
+    std::string command; ///< eval, run, drill, report, version, help
+    /// help: the command whose options to print (`COMMAND --help`, `help COMMAND`); "" = all.
+    std::string helpTopic;
     std::vector<std::filesystem::path> paths;
     ReportTargets reports;
     std::optional<std::filesystem::path> from; ///< report: the stored run result to render
@@ -67,6 +70,10 @@ std::vector<std::filesystem::path> nixpkgsCandidates(const std::string& nixPath)
 /// @throws util::InputError with a usage message naming the bad argument.
 Options parseOptions(const std::vector<std::string>& args, bool acceptFromEnvironment);
 
+/// The commands and every option.
 std::string usage();
+
+/// One command's usage line, summary and options; usage() for "" or a name that is no command.
+std::string usage(std::string_view command);
 
 } // namespace nixdrill::cli

@@ -100,8 +100,21 @@ else
     n=$((n + 1))
 fi
 
-# 8. Usage errors.
+# 8. Usage errors, and each command's help.
 "$nixdrill" eval >"$work/out" 2>&1
 check "eval without paths exits 2" test $? -eq 2
+"$nixdrill" eval "$root/scenarios" --bogus >"$work/out" 2>&1
+check "an unknown flag exits 2" test $? -eq 2
+check "an unknown flag is named" grep -qF "nixdrill: unknown option '--bogus'" "$work/out"
+"$nixdrill" eval "$root/scenarios" --eval-timeout >"$work/out" 2>&1
+check "a flag without its value exits 2" test $? -eq 2
+check "a flag without its value is named" grep -qF 'nixdrill: option --eval-timeout needs a value' "$work/out"
+"$nixdrill" drill --help >"$work/out" 2>&1
+check "drill --help exits 0 (without drill's required flags)" test $? -eq 0
+check "drill --help prints drill's usage" grep -q '^usage: nixdrill drill --repository URL' "$work/out"
+check "drill --help lists drill's options only" bash -c "grep -q -- '--sample N|P%' '$work/out' && ! grep -q -- '--guest' '$work/out'"
+"$nixdrill" help run >"$work/out" 2>&1
+check "help run exits 0" test $? -eq 0
+check "help run prints run's options" grep -q -- '--guest KIND' "$work/out"
 
 tap_finish

@@ -6,6 +6,23 @@
 
 using namespace nixdrill;
 
+namespace {
+
+std::string messageOf(const std::vector<std::string>& args) {
+    try {
+        cli::parseOptions(args, false);
+    } catch (const util::InputError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_SUITE(cli_options)
 
 BOOST_AUTO_TEST_CASE(eval_with_reports) {
@@ -116,6 +133,113 @@ BOOST_AUTO_TEST_CASE(eval_nixpkgs) {
     // A URL (split at its colon by NIX_PATH's syntax) is no local path.
     BOOST_TEST((cli::nixpkgsCandidates("nixpkgs=https://example.org/nixpkgs.tar.gz") == P{}));
     BOOST_TEST((cli::nixpkgsCandidates("nixpkgs=relative/dir:other=/o") == P{}));
+}
+
+BOOST_AUTO_TEST_CASE(per_command_help) {
+    auto helpOf = [](std::vector<std::string> args) {
+        auto o = cli::parseOptions(args, false);
+        BOOST_TEST_INFO(args.front());
+        BOOST_TEST(o.command == "help");
+        return o.helpTopic;
+    };
+    BOOST_TEST(helpOf({"run", "--help"}) == "run");
+    BOOST_TEST(helpOf({"eval", "s.json", "-h"}) == "eval");
+    // Help wins over what the command would need: drill's required flags, report's --from.
+    BOOST_TEST(helpOf({"drill", "--help"}) == "drill");
+    BOOST_TEST(helpOf({"report", "-h"}) == "report");
+    BOOST_TEST(helpOf({"version", "--help"}) == "version");
+    BOOST_TEST(helpOf({"help", "drill"}) == "drill");
+    BOOST_TEST(helpOf({"--help", "report"}) == "report");
+    BOOST_TEST(helpOf({"help"}).empty());
+    BOOST_TEST(helpOf({"-h"}).empty());
+    BOOST_TEST(helpOf({"help", "nonsense"}).empty());
+    BOOST_TEST(helpOf({"help", "help"}).empty());
+    // A flag's value is no help request, as before.
+    BOOST_TEST(cli::parseOptions({"eval", "--junit", "--help", "s"}, false).reports.junit->string() == "--help");
+
+    // Each command's help: its usage line and the options it uses, without another command's.
+    auto run = cli::usage("run");
+    BOOST_TEST(run.rfind("usage: nixdrill run PATH... [OPTIONS]\n", 0) == 0);
+    for (const char* flag : {"--guest KIND", "--guest-image PATH", "--jobs N", "--deadline SEC", "--junit FILE"}) {
+        BOOST_TEST_INFO(flag);
+        BOOST_TEST(contains(run, flag));
+    }
+    BOOST_TEST(!contains(run, "--sample"));
+    BOOST_TEST(!contains(run, "--nixpkgs"));
+    // usage() says "run: ..." where all commands are listed; run's own help does not.
+    BOOST_TEST(!contains(run, "run: "));
+    auto drill = cli::usage("drill");
+    BOOST_TEST(drill.rfind("usage: nixdrill drill --repository URL --password-file FILE [OPTIONS]\n", 0) == 0);
+    BOOST_TEST(contains(drill, "--sample N|P%"));
+    BOOST_TEST(contains(drill, "--password-file F"));
+    BOOST_TEST(!contains(drill, "--guest"));
+    BOOST_TEST(!contains(drill, "--eval-timeout"));
+    auto eval = cli::usage("eval");
+    BOOST_TEST(contains(eval, "--nixpkgs PATH"));
+    BOOST_TEST(!contains(eval, "--faults"));
+    BOOST_TEST(contains(cli::usage("report"), "--from RUN"));
+    BOOST_TEST(!contains(cli::usage("version"), "--junit"));
+    BOOST_TEST(cli::usage("help") == cli::usage());
+    BOOST_TEST(cli::usage("") == cli::usage());
+    BOOST_TEST(contains(cli::usage(), "drill options:"));
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_flag) {
+    // Unknown flags, with the command's help after them.
+    auto unknown = messageOf({"eval", "s.json", "--bogus", "x"});
+    BOOST_TEST(unknown.rfind("unknown option '--bogus'\n", 0) == 0);
+    BOOST_TEST(contains(unknown, "usage: nixdrill eval PATH..."));
+    BOOST_TEST(messageOf({"run", "s.json", "--Jobs", "2"}).rfind("unknown option '--Jobs'", 0) == 0);
+    // The first of several; a dash-led word is an unknown flag, not a path; so is "--".
+    BOOST_TEST(messageOf({"eval", "--x", "s.json", "--y"}).rfind("unknown option '--x'", 0) == 0);
+    BOOST_TEST(messageOf({"eval", "s.json", "-3"}).rfind("unknown option '-3'", 0) == 0);
+    BOOST_TEST(messageOf({"eval", "s.json", "--", "-x"}).rfind("unknown option '--'", 0) == 0);
+    BOOST_TEST(messageOf({"drill", "--help", "--bogus"}).rfind("unknown option '--bogus'", 0) == 0);
+
+    // Missing values: at the end, or an empty argument.
+    BOOST_TEST(messageOf({"eval", "s.json", "--junit"}) == "option --junit needs a value");
+    BOOST_TEST(messageOf({"eval", "s.json", "--junit="}) == "option --junit needs a value");
+    BOOST_TEST(messageOf({"eval", "--json", "", "s.json"}) == "option --json needs a value");
+    BOOST_TEST(messageOf({"run", "s.json", "--faults"}) == "option --faults needs a value");
+    BOOST_TEST(messageOf({"drill", "--repository", "/r", "--password-file"}) == "option --password-file needs a value");
+
+    // Bad numbers and values: the flag, what it takes, and what it got.
+    BOOST_TEST(messageOf({"run", "s.json", "--jobs", "abc"}) == "--jobs takes a positive number, got 'abc'");
+    BOOST_TEST(messageOf({"run", "s.json", "--memory-budget", "0"}) ==
+               "--memory-budget takes a positive number, got '0'");
+    BOOST_TEST(messageOf({"run", "s.json", "--jobs", "0x10"}) == "--jobs takes a positive number, got '0x10'");
+    BOOST_TEST(messageOf({"eval", "s.json", "--eval-timeout", "+5"}) ==
+               "--eval-timeout takes a positive number of seconds, got '+5'");
+    BOOST_TEST(messageOf({"run", "s.json", "--deadline", "-1"}) ==
+               "--deadline takes seconds from 0 (none) to 2592000, got '-1'");
+    BOOST_TEST(messageOf({"drill", "--repository", "/r", "--password-file", "/pw", "--seed", "1e3"}) ==
+               "--seed takes a non-negative integer below 2^64, got '1e3'");
+    // A flag takes no value (CLI11 would read --quiet=VALUE).
+    BOOST_TEST(messageOf({"eval", "s.json", "--quiet=no"}) == "option --quiet takes no value, got 'no'");
+}
+
+BOOST_AUTO_TEST_CASE(values_as_before) {
+    // An option takes the next argument whatever it is; the last of a repeated option counts.
+    auto o = cli::parseOptions({"eval", "--junit", "--json", "s", "--nix-dir", "a", "--nix-dir", "b"}, false);
+    BOOST_TEST(o.reports.junit->string() == "--json");
+    BOOST_TEST(!o.reports.json.has_value());
+    BOOST_TEST(o.nixDir->string() == "b");
+    // Operands named like commands are paths; "-" is a path.
+    auto p = cli::parseOptions({"eval", "run", "-", "report"}, false);
+    BOOST_TEST((p.paths == std::vector<std::filesystem::path>{"run", "-", "report"}));
+    // --flag=VALUE (CLI11's syntax) is new and means the same as --flag VALUE.
+    BOOST_TEST(cli::parseOptions({"eval", "--junit=j.xml", "s"}, false).reports.junit->string() == "j.xml");
+    auto r =
+        cli::parseOptions({"run", "--warm", "--jobs", "3", "--memory-budget", "4096", "--deadline", "0", "s"}, false);
+    BOOST_TEST(r.warm);
+    BOOST_TEST(r.jobs == 3u);
+    BOOST_TEST(r.memoryBudgetMiB == 4096u);
+    BOOST_TEST(r.runDeadline.count() == 0);
+    auto d = cli::parseOptions({"run", "s"}, false);
+    BOOST_TEST(d.runDeadline.count() == 6 * 3600);
+    BOOST_TEST(d.evalTimeout.count() == 300);
+    BOOST_TEST(d.jobs == 0u);
+    BOOST_TEST(!d.quiet);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
