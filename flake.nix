@@ -176,6 +176,7 @@
             nlohmann_json
             pugixml
             libvirt
+            libsodium
           ];
           # Unit tests need no VM; the vm suite runs in the checks that have the kvm feature.
           doCheck = false;

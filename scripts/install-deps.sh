@@ -8,6 +8,8 @@ packages=(
     meson ninja-build g++ pkg-config clang-format
     libboost-dev libboost-test-dev libboost-filesystem-dev
     nlohmann-json3-dev libpugixml-dev libvirt-dev libbenchmark-dev libcli11-dev
+    # base64 of the guest-agent channel (harness/guest/base64.cpp)
+    libsodium-dev
     # libFuzzer targets (fuzz/run.sh): clang with its sanitizer and fuzzer runtimes
     clang-14 libclang-rt-14-dev
     # evaluation of nix/lib

@@ -1,93 +1,69 @@
-///@file Base64 encoding and decoding.
+///@file Base64 encoding and decoding through libsodium.
 #include "guest/base64.hpp"
 
 #include "util/error.hpp"
 
-#include <array>
-#include <cstdint>
+#include <algorithm>
+#include <sodium.h>
 
 namespace nixdrill::guest {
 
 namespace {
 
-constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+// libsodium, not OpenSSL's EVP_DecodeBlock: strict on its own; DecodeBlock trims whitespace and reads '=' as 'A'.
+constexpr int variant = sodium_base64_VARIANT_ORIGINAL;
 
-constexpr std::array<std::int8_t, 256> decodeTable() {
-    std::array<std::int8_t, 256> table{};
-    for (auto& entry : table) {
-        entry = -1;
+// libsodium asks for sodium_init before any of its functions; it is idempotent and thread-safe,
+// the static only saves the repeated calls.
+void initSodium() {
+    static const bool ready = sodium_init() >= 0;
+    if (!ready) {
+        throw util::SystemError("cannot initialise libsodium (sodium_init failed)");
     }
-    for (std::size_t i = 0; i < alphabet.size(); ++i) {
-        table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
-    }
-    return table;
 }
 
-constexpr auto table = decodeTable();
+util::InputError invalidAt(std::size_t offset) {
+    return util::InputError("invalid base64: unexpected character, padding or padding bits at offset " +
+                            std::to_string(offset));
+}
 
 } // namespace
 
 std::string base64Encode(std::string_view data) {
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 3 <= data.size(); i += 3) {
-        std::uint32_t n = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
-                          static_cast<unsigned char>(data[i + 2]);
-        out += alphabet[(n >> 18) & 63];
-        out += alphabet[(n >> 12) & 63];
-        out += alphabet[(n >> 6) & 63];
-        out += alphabet[n & 63];
-    }
-    std::size_t rest = data.size() - i;
-    if (rest == 1) {
-        std::uint32_t n = static_cast<unsigned char>(data[i]) << 16;
-        out += alphabet[(n >> 18) & 63];
-        out += alphabet[(n >> 12) & 63];
-        out += "==";
-    } else if (rest == 2) {
-        std::uint32_t n = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8);
-        out += alphabet[(n >> 18) & 63];
-        out += alphabet[(n >> 12) & 63];
-        out += alphabet[(n >> 6) & 63];
-        out += '=';
-    }
+    initSodium();
+    // The encoded length libsodium reports counts the NUL it writes after the text.
+    std::string out(sodium_base64_encoded_len(data.size(), variant), '\0');
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                      variant);
+    out.pop_back();
     return out;
 }
 
 std::string base64Decode(std::string_view text) {
+    // Checked here for the clearer message; libsodium would reject these lengths too.
     if (text.size() % 4 != 0) {
         throw util::InputError("invalid base64: length " + std::to_string(text.size()) + " is not a multiple of 4");
     }
-    std::string out;
-    out.reserve(text.size() / 4 * 3);
-    for (std::size_t i = 0; i < text.size(); i += 4) {
-        bool last = i + 4 == text.size();
-        std::size_t padding = 0;
-        if (last) {
-            padding = (text[i + 3] == '=') + (text[i + 2] == '=' && text[i + 3] == '=');
-        }
-        std::uint32_t n = 0;
-        for (std::size_t j = 0; j < 4; ++j) {
-            char c = text[i + j];
-            if (j >= 4 - padding) {
-                n <<= 6;
-                continue;
-            }
-            auto value = table[static_cast<unsigned char>(c)];
-            if (value < 0) {
-                throw util::InputError("invalid base64: unexpected character at offset " + std::to_string(i + j));
-            }
-            n = (n << 6) | static_cast<std::uint32_t>(value);
-        }
-        out += static_cast<char>((n >> 16) & 0xff);
-        if (padding < 2) {
-            out += static_cast<char>((n >> 8) & 0xff);
-        }
-        if (padding < 1) {
-            out += static_cast<char>(n & 0xff);
-        }
+    // libsodium 1.0.18 (Debian 12's) decodes every byte >= 0x80 as '/': it classifies a signed char
+    // (later upstream versions cast it to unsigned char first). No such byte is base64.
+    auto high = std::find_if(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    if (high != text.end()) {
+        throw invalidAt(static_cast<std::size_t>(high - text.begin()));
     }
+    initSodium();
+    std::string out(text.size() / 4 * 3, '\0');
+    std::size_t length = 0;
+    const char* end = text.data();
+    // No characters to ignore: whitespace is rejected like anything else outside the alphabet.
+    // libsodium also rejects missing, misplaced or extra '=' and non-zero bits before the padding;
+    // with `end` given it stops where decoding stopped instead of failing on trailing text, so
+    // the check that it reached the end is ours (and gives the offset for the message).
+    int rc = sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
+                               nullptr, &length, &end, variant);
+    if (rc != 0 || end != text.data() + text.size()) {
+        throw invalidAt(static_cast<std::size_t>(end - text.data()));
+    }
+    out.resize(length);
     return out;
 }
 
