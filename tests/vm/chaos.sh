@@ -29,6 +29,27 @@ wait_for_domain() {
 
 check "no drill domain of this test before" test "$(ours)" -eq 0
 
+# 0. SIGKILL while the seed archive is built: it lies in the drill's run directory (which the
+# next run sweeps), never in $TMPDIR, where nothing would ever remove it.
+run_root=${NIXDRILL_RUN_ROOT:-/var/tmp/nixdrill}
+mkdir -p "$work/tmp"
+TMPDIR=$work/tmp "$nixdrill" run "$scenario" >"$work/out0" 2>&1 &
+pid=$!
+seed_dir=""
+for _ in $(seq 3000); do # 0.1 s polls, at most 300 s
+    seed_dir=$(find "$run_root" -mindepth 2 -maxdepth 2 -name 'nixdrill-seed-*' -path "*Z-${pid}-drill-single-service-*" \
+        -print -quit 2>/dev/null)
+    [[ -n $seed_dir ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+{
+    kill -9 "$pid"
+    wait "$pid"
+} 2>/dev/null
+check "the seed archive was built in the drill's run directory" test -n "$seed_dir"
+check "nothing of the seed in \$TMPDIR" test -z "$(find "$work/tmp" -name 'nixdrill-seed-*' -print -quit)"
+
 # 1. SIGKILL mid-drill: the domain is left; the next run sweeps it and passes.
 "$nixdrill" run "$scenario" >"$work/out" 2>&1 &
 pid=$!
@@ -41,6 +62,7 @@ check "SIGKILL leaves the domain behind" test "$(ours)" -ge 1
 "$nixdrill" run "$scenario" --json "$work/r.json" >"$work/out" 2>&1
 check "the next run passes" test $? -eq 0
 check "it swept the dead run's domain" test "$(jq -r '.properties["sweep.domains"]' "$work/r.json")" -ge 1
+check "the sweep removed the seed archive of the run killed while seeding" test ! -e "${seed_dir:-/nonexistent}"
 check "no nixdrill domain after" test "$(ours)" -eq 0
 
 # 2. SIGTERM mid-drill: the run removes its own domain before it exits.
@@ -71,7 +93,6 @@ check "deadline: JUnit written" grep -q '<error ' "$work/d.xml"
 check "deadline: its domain is gone" bash -c "! virsh -c qemu:///system list --all --name | grep -q \"\$(jq -r .runId '$work/d.json')\""
 
 # 4. libvirtd restarted in the middle of a drill.
-run_root=${NIXDRILL_RUN_ROOT:-/var/tmp/nixdrill}
 run_dirs() { find "$run_root" -maxdepth 1 -name 'nixdrill-*' -type d 2>/dev/null | wc -l; }
 restart_libvirtd() {
     if [[ -d /run/systemd/system ]]; then

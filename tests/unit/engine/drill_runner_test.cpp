@@ -4,8 +4,10 @@
 #include "guest/base64.hpp"
 #include "scenario/drill_parser.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -153,6 +155,35 @@ BOOST_AUTO_TEST_CASE(a_pass_after_a_retry_is_flaky_and_keeps_the_failed_attempt)
     BOOST_TEST(c.failedAttempts[0].outcome == model::Outcome::Failed);
     BOOST_TEST(c.failedAttempts[0].message.find("already locked") != std::string::npos);
     BOOST_TEST(model::countCases(cases).flaky == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_seed_archive_is_built_in_the_hosts_scratch_directory) {
+    // The guest's run directory in production: the next run's sweep removes it after a kill -9.
+    auto s = scenarioWith(R"({"data": {"app": {"files": 2}}, "steps": [{"action": "mutate"}]})");
+    auto plan = onePlan();
+    util::TempDir scratch("nixdrill-test-scratch-");
+    auto seedDirs = [&] {
+        unsigned n = 0;
+        for (const auto& e : std::filesystem::directory_iterator(scratch.path())) {
+            n += e.path().filename().string().rfind("nixdrill-seed-", 0) == 0 ? 1 : 0;
+        }
+        return n;
+    };
+    FakeGuest g;
+    int whileUnpacking = -1;
+    g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+        if (cmd.find("nixdrill-seed.tar -C /") != std::string::npos) {
+            whileUnpacking = static_cast<int>(seedDirs());
+        }
+        return std::nullopt;
+    };
+    engine::DrillOptions o;
+    o.hostScratch = [&] { return scratch.path(); };
+    auto cases = engine::runDrill(s, plan, g, o);
+    BOOST_REQUIRE_EQUAL(cases.size(), 2u);
+    BOOST_TEST(cases[0].outcome == model::Outcome::Passed);
+    BOOST_TEST(whileUnpacking == 1); // the archive was there, in the scratch directory
+    BOOST_TEST(seedDirs() == 0u);    // and is gone once the seed is in the guest
 }
 
 BOOST_AUTO_TEST_CASE(without_retries_a_failure_is_final) {

@@ -237,4 +237,49 @@ BOOST_AUTO_TEST_CASE(point_in_time_steps_need_a_base_backup_the_marks_and_a_back
             .find("needs a backup step between pg-pitr-mark and it") != std::string::npos);
 }
 
+// Each family's parse-time rules (engine/steps), through the parser with the real catalogue.
+BOOST_AUTO_TEST_CASE(each_familys_rules) {
+    auto fails = [](const std::string& drill, const std::string& message) {
+        auto e = errorOf(drill);
+        BOOST_TEST_INFO(drill << " -> " << e);
+        BOOST_TEST(e.find(message) != std::string::npos);
+    };
+    // retention
+    fails(R"({"steps": [{"action": "advance-clock", "days": 0}]})", "/drill/steps/0/days: must be between 1 and 3650");
+    fails(R"({"steps": [{"action": "backup", "days": 2}]})",
+          "/drill/steps/0/days: only applies to advance-clock steps");
+    // repository
+    fails(R"({"steps": [{"action": "verify-repository", "readDataSubset": 5}]})",
+          "/drill/steps/0/readDataSubset: expected a string");
+    // restore
+    fails(R"({"steps": [{"action": "backup"}, {"action": "restore", "inPlace": "yes"}]})",
+          "/drill/steps/1/inPlace: expected a boolean");
+    fails(R"({"steps": [{"action": "mutate", "snapshot": 1}]})",
+          "/drill/steps/0/snapshot: only applies to restore, pg-restore and pg-pitr-restore steps");
+    // postgres
+    fails(R"({"steps": [{"action": "pg-restore"}]})", "/drill/steps/0: a restore needs a backup step before it");
+    // writers
+    fails(R"({"steps": [{"action": "backup", "fileWriter": true}]})",
+          "/drill/steps/0/fileWriter: the file writer belongs to ZFS drills");
+    fails(R"({"zfs": {}, "steps": [{"action": "backup", "fileWriter": true,
+              "fault": {"kind": "wrong-password", "expect": {"snapshot": false}}}]})",
+          "/drill/steps/0/fileWriter: a backup step with a fault runs no writer");
+    // zfs
+    fails(R"({"zfs": {}, "steps": [{"action": "backup"}, {"action": "restore", "inPlace": true}]})",
+          "/drill/steps/1/inPlace: in-place restores are not supported in ZFS drills");
+    // faults, against the drill's settings
+    fails(R"({"repositoryDiskMiB": 64, "steps": [{"action": "backup",
+              "fault": {"kind": "power-loss", "expect": {"snapshot": false}}}]})",
+          "/drill/steps/0/fault/kind: power-loss cannot be combined with /drill/repositoryDiskMiB");
+    fails(
+        R"({"steps": [{"action": "backup", "fault": {"kind": "repository-disk-full", "expect": {"snapshot": false}}}]})",
+        "repository-disk-full needs a small repository disk");
+    fails(R"({"steps": [{"action": "backup", "fault": {"kind": "zfs-pool-full", "expect": {"snapshot": false}}}]})",
+          "zfs-pool-full needs a ZFS pool");
+    fails(R"({"steps": [{"action": "backup", "fault": {"kind": "clock-jump", "expect": {"snapshot": true}}}]})",
+          "/drill/steps/0/fault/days: clock-jump needs how many days");
+    fails(R"({"steps": [{"action": "backup", "fault": {"kind": "bit-flip", "expect": {"checkDetects": true}}}]})",
+          "is injected by an inject step between steps");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
