@@ -257,9 +257,9 @@ private:
         verify::Manifest mapped;
         for (auto& [path, entry] : parsed.entries) {
             entry.path = liveOf(path);
-            bool data = std::any_of(live.begin(), live.end(), [&](const std::string& p) {
-                return entry.path == p || entry.path.rfind(p + "/", 0) == 0;
-            });
+            const auto& at = entry.path; // (clang 14 cannot capture a structured binding)
+            bool data = std::any_of(live.begin(), live.end(),
+                                    [&](const std::string& p) { return at == p || at.rfind(p + "/", 0) == 0; });
             if (data) {
                 mapped[entry.path] = entry;
             }
