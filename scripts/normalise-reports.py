@@ -6,7 +6,7 @@ facts), so that the reports of two runs of the same suite can be diffed:
 
 run.json: every case (suite, classname, name, kind, outcome, failed attempts, mismatch
 pointers); junit.xml: every testsuite and testcase with its verdict element; nixdrill.prom:
-every series (name and labels) without its value, durations, timestamps and run_info left out.
+every sample (series and value) but durations, timestamps and run_info (host facts).
 """
 import json
 import re
@@ -32,7 +32,7 @@ def main(directory):
     print("# nixdrill.prom series")
     with open(f"{directory}/nixdrill.prom") as f:
         series = sorted(
-            re.sub(r" \S+$", "", line.strip()) for line in f
+            line.strip() for line in f
             if line.strip() and not line.startswith("#")
             and not re.match(r"\w*(_seconds|_timestamp_seconds|_run_info)\b", line))
     print("\n".join(series))
