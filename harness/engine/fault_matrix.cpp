@@ -6,6 +6,7 @@
 #include "util/error.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace nixdrill::engine {
 
@@ -150,96 +151,123 @@ model::FaultExpect defaultExpectation(FaultKind kind) {
     return e;
 }
 
+namespace {
+
+/// What of a scenario decides which faults apply to it.
+struct ScenarioTraits {
+    std::size_t services = 0;     ///< enabled services
+    bool markerHook = false;      ///< a service's preBackup tests faults::preBackupMarker
+    bool snapshotService = false; ///< a service has backup.useSnapshots
+    bool handWritten = false;     ///< the scenario has hand-written restic jobs
+    /// One service and no hand-written jobs: the one job that a per-job fault acts on.
+    bool singleJob() const { return services == 1 && !handWritten; }
+};
+
+ScenarioTraits traitsOf(const model::Scenario& scenario) {
+    ScenarioTraits t;
+    for (const auto& [name, svc] : scenario.services.items()) {
+        if (svc.is_object() && svc.value("enable", false)) {
+            ++t.services;
+            auto backup = svc.value("backup", nlohmann::json::object());
+            t.snapshotService = t.snapshotService || (backup.is_object() && backup.value("useSnapshots", false));
+            auto pre = svc.value("preBackup", std::string());
+            t.markerHook = t.markerHook || pre.find(faults::preBackupMarker) != std::string::npos;
+        }
+    }
+    if (scenario.backup && scenario.backup->contains("restic")) {
+        const auto& restic = (*scenario.backup)["restic"];
+        t.handWritten = restic.contains("jobs") && restic["jobs"].is_object() && !restic["jobs"].empty();
+    }
+    return t;
+}
+
+/// Why the fault cannot be injected into the scenario ("<kind>: <reason>"), or nothing when it can.
+std::optional<std::string> whyNotApplicable(const model::Scenario& scenario, const ScenarioTraits& t, FaultKind kind) {
+    std::string kindName(scenario::toString(kind));
+    bool perJob = kind != FaultKind::WrongPassword && kind != FaultKind::RepositoryMissing &&
+                  kind != FaultKind::BitFlip && kind != FaultKind::DeleteIndex;
+    if (perJob && !t.singleJob()) {
+        return kindName + ": acts on one job's run; the scenario has " + std::to_string(t.services) + " service(s)" +
+               (t.handWritten ? " and hand-written jobs" : "");
+    }
+    if (kind == FaultKind::PreBackupHookFails && !t.markerHook) {
+        return kindName + ": no service's preBackup tests " + std::string(faults::preBackupMarker);
+    }
+    if ((kind == FaultKind::ZfsStaleSnapshot || kind == FaultKind::ZfsPoolFull) &&
+        (!scenario.drill->zfs || !t.snapshotService)) {
+        return kindName + ": needs a ZFS pool (/drill/zfs) and a service with backup.useSnapshots";
+    }
+    if (kind == FaultKind::PowerLoss && scenario.drill->repositoryDiskMiB > 0) {
+        return kindName + ": the scenario's repository disk is not mounted again at boot";
+    }
+    return std::nullopt;
+}
+
+/// The variant's steps around the fault; the drill's repository disk grows for disk-full.
+void planSteps(model::Drill& d, model::Fault fault, const std::string& kindName, std::size_t services) {
+    auto kind = fault.kind;
+    d.steps.clear();
+    d.steps.push_back(step("backup", "1-backup"));
+    if (!duringBackup(kind)) {
+        auto inject = step("inject", "2-fault-" + kindName);
+        inject.fault = fault;
+        d.steps.push_back(inject);
+    } else if (kind == FaultKind::ClockJump) {
+        auto a = step("advance-clock", "2-advance-clock");
+        d.steps.push_back(a);
+        d.steps.push_back(step("backup", "3-backup"));
+        fault.days = 120;
+        auto b = step("backup", "4-fault-" + kindName);
+        b.fault = fault;
+        d.steps.push_back(b);
+        d.steps.push_back(step("restore", "5-restore-latest"));
+    } else {
+        if (kind == FaultKind::DiskFull) {
+            d.repositoryDiskMiB = std::max(d.repositoryDiskMiB, repositoryDiskFor(d, services));
+        }
+        // A day apart, so that keep-daily keeps the first snapshot for the restore after.
+        d.steps.push_back(step("advance-clock", "2-advance-clock"));
+        auto b = step("backup", "3-fault-" + kindName);
+        b.fault = fault;
+        d.steps.push_back(b);
+        d.steps.push_back(step("advance-clock", "4-advance-clock"));
+        d.steps.push_back(step("backup", "5-backup-after-fault"));
+        d.steps.push_back(step("verify-repository", "6-check-after-fault"));
+        auto earlier = step("restore", "7-restore-earlier");
+        earlier.snapshot = "1";
+        d.steps.push_back(earlier);
+        d.steps.push_back(step("restore", "8-restore-latest"));
+    }
+}
+
+/// The scenario "<name>@<kind>": its drill replaced by the fault's steps.
+model::Scenario variantFor(const model::Scenario& scenario, const ScenarioTraits& t, FaultKind kind) {
+    std::string kindName(scenario::toString(kind));
+    model::Scenario v = scenario;
+    v.name = scenario.name + "@" + kindName;
+    v.expect.reset(); // the evaluation half is checked by the scenario itself
+    v.expectError.clear();
+    model::Fault fault;
+    fault.kind = kind;
+    fault.expect = defaultExpectation(kind);
+    planSteps(*v.drill, fault, kindName, t.services);
+    return v;
+}
+
+} // namespace
+
 MatrixResult faultMatrix(const model::Scenario& scenario, const std::vector<FaultKind>& kinds) {
     if (!scenario.drill) {
         throw util::InputError(scenario.file + ": /drill: --faults needs a drill scenario");
     }
     MatrixResult out;
-    std::size_t services = 0;
-    bool markerHook = false;
-    bool snapshotService = false;
-    for (const auto& [name, svc] : scenario.services.items()) {
-        if (svc.is_object() && svc.value("enable", false)) {
-            ++services;
-            auto backup = svc.value("backup", nlohmann::json::object());
-            snapshotService = snapshotService || (backup.is_object() && backup.value("useSnapshots", false));
-            auto pre = svc.value("preBackup", std::string());
-            markerHook = markerHook || pre.find(faults::preBackupMarker) != std::string::npos;
-        }
-    }
-    bool handWritten = false;
-    if (scenario.backup && scenario.backup->contains("restic")) {
-        const auto& restic = (*scenario.backup)["restic"];
-        handWritten = restic.contains("jobs") && restic["jobs"].is_object() && !restic["jobs"].empty();
-    }
-    bool singleJob = services == 1 && !handWritten;
-
+    auto traits = traitsOf(scenario);
     for (auto kind : kinds) {
-        std::string kindName(scenario::toString(kind));
-        bool perJob = kind != FaultKind::WrongPassword && kind != FaultKind::RepositoryMissing &&
-                      kind != FaultKind::BitFlip && kind != FaultKind::DeleteIndex;
-        if (perJob && !singleJob) {
-            out.notApplicable.push_back(kindName + ": acts on one job's run; the scenario has " +
-                                        std::to_string(services) + " service(s)" +
-                                        (handWritten ? " and hand-written jobs" : ""));
+        if (auto why = whyNotApplicable(scenario, traits, kind)) {
+            out.notApplicable.push_back(std::move(*why));
             continue;
         }
-        if (kind == FaultKind::PreBackupHookFails && !markerHook) {
-            out.notApplicable.push_back(kindName + ": no service's preBackup tests " +
-                                        std::string(faults::preBackupMarker));
-            continue;
-        }
-        if ((kind == FaultKind::ZfsStaleSnapshot || kind == FaultKind::ZfsPoolFull) &&
-            (!scenario.drill->zfs || !snapshotService)) {
-            out.notApplicable.push_back(kindName + ": needs a ZFS pool (/drill/zfs) and a service with "
-                                                   "backup.useSnapshots");
-            continue;
-        }
-        if (kind == FaultKind::PowerLoss && scenario.drill->repositoryDiskMiB > 0) {
-            out.notApplicable.push_back(kindName + ": the scenario's repository disk is not mounted again at boot");
-            continue;
-        }
-        model::Scenario v = scenario;
-        v.name = scenario.name + "@" + kindName;
-        v.expect.reset(); // the evaluation half is checked by the scenario itself
-        v.expectError.clear();
-        auto& d = *v.drill;
-        model::Fault fault;
-        fault.kind = kind;
-        fault.expect = defaultExpectation(kind);
-        d.steps.clear();
-        d.steps.push_back(step("backup", "1-backup"));
-        if (!duringBackup(kind)) {
-            auto inject = step("inject", "2-fault-" + kindName);
-            inject.fault = fault;
-            d.steps.push_back(inject);
-        } else if (kind == FaultKind::ClockJump) {
-            auto a = step("advance-clock", "2-advance-clock");
-            d.steps.push_back(a);
-            d.steps.push_back(step("backup", "3-backup"));
-            fault.days = 120;
-            auto b = step("backup", "4-fault-" + kindName);
-            b.fault = fault;
-            d.steps.push_back(b);
-            d.steps.push_back(step("restore", "5-restore-latest"));
-        } else {
-            if (kind == FaultKind::DiskFull) {
-                d.repositoryDiskMiB = std::max(d.repositoryDiskMiB, repositoryDiskFor(d, services));
-            }
-            // A day apart, so that keep-daily keeps the first snapshot for the restore after.
-            d.steps.push_back(step("advance-clock", "2-advance-clock"));
-            auto b = step("backup", "3-fault-" + kindName);
-            b.fault = fault;
-            d.steps.push_back(b);
-            d.steps.push_back(step("advance-clock", "4-advance-clock"));
-            d.steps.push_back(step("backup", "5-backup-after-fault"));
-            d.steps.push_back(step("verify-repository", "6-check-after-fault"));
-            auto earlier = step("restore", "7-restore-earlier");
-            earlier.snapshot = "1";
-            d.steps.push_back(earlier);
-            d.steps.push_back(step("restore", "8-restore-latest"));
-        }
-        out.variants.push_back(std::move(v));
+        out.variants.push_back(variantFor(scenario, traits, kind));
     }
     return out;
 }

@@ -204,6 +204,204 @@ std::string renderDrillMetrics(const std::string& drill, const std::string& repo
     return out;
 }
 
+namespace {
+
+/// The restored copies of `files` under `target` against the snapshot's metadata: a
+/// mismatch in `c` for each missing file and each wrong size or mode. Returns the bytes found.
+std::uint64_t compareRestored(const std::vector<verify::SnapshotNode>& files, const std::filesystem::path& target,
+                              CaseResult& c) {
+    std::uint64_t restoredBytes = 0;
+    for (const auto& f : files) {
+        auto p = target / std::filesystem::path(f.path).relative_path();
+        struct stat st {};
+        if (::lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            c.mismatches.push_back({"/files" + f.path, nlohmann::json("a restored file"), std::nullopt, "missing"});
+            continue;
+        }
+        restoredBytes += static_cast<std::uint64_t>(st.st_size);
+        if (static_cast<std::uint64_t>(st.st_size) != f.size) {
+            c.mismatches.push_back({"/files" + f.path, nlohmann::json(f.size), nlohmann::json(st.st_size), "size"});
+        }
+        if ((st.st_mode & 07777) != f.mode) {
+            c.mismatches.push_back(
+                {"/files" + f.path, nlohmann::json(f.mode), nlohmann::json(st.st_mode & 07777), "mode"});
+        }
+    }
+    return restoredBytes;
+}
+
+/// The drill's three cases in order. Each later case reads what the earlier ones found (the
+/// opened repository, the latest snapshot), and all of them fill the measures.
+class RepositoryDrill {
+public:
+    RepositoryDrill(const RepositoryDrillOptions& options, model::SuiteResult& suite)
+        : options_(options), suite_(suite) {}
+
+    void run() {
+        timed("latest-snapshot", &RepositoryDrill::findLatestSnapshot);
+        timed("restore", &RepositoryDrill::restoreLatest);
+        timed("check", &RepositoryDrill::checkRepository);
+    }
+
+    const RepositoryDrillMeasures& measures() const { return measures_; }
+
+private:
+    /// Runs one case: a util::Error out of `body` makes it Broken; the case is timed, reported
+    /// through onCase and added to the suite.
+    void timed(const std::string& name, void (RepositoryDrill::*body)(CaseResult&)) {
+        CaseResult c;
+        c.name = name;
+        c.kind = "repository-drill:" + name;
+        auto t0 = Clock::now();
+        try {
+            (this->*body)(c);
+        } catch (const util::Error& e) {
+            c.outcome = Outcome::Broken;
+            c.message = e.describe();
+        }
+        c.durationSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        add(std::move(c));
+    }
+
+    void add(CaseResult c) {
+        c.scenario = options_.name;
+        c.classname = "drill." + options_.name;
+        suite_.durationSeconds += c.durationSeconds;
+        if (options_.onCase) {
+            options_.onCase(c);
+        }
+        suite_.cases.push_back(std::move(c));
+    }
+
+    /// Opens the repository and finds its latest snapshot and that snapshot's age (the RPO).
+    void findLatestSnapshot(CaseResult& c) {
+        restic_.emplace(options_.repository, options_.restic);
+        auto snaps = restic_->snapshots();
+        for (const auto& s : snaps) {
+            auto t = parseResticTime(s.time);
+            if (!latest_ || (t && parseResticTime(latest_->time) && *t > *parseResticTime(latest_->time))) {
+                latest_ = s;
+            }
+        }
+        if (!latest_) {
+            c.outcome = Outcome::Failed;
+            c.message = "the repository has no snapshot to restore";
+            return;
+        }
+        if (auto t = parseResticTime(latest_->time)) {
+            auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+            measures_.snapshotAgeSeconds = now - *t;
+        }
+        c.output = std::to_string(snaps.size()) + " snapshot(s); latest " + latest_->id.substr(0, 8) + " of " +
+                   latest_->time + " (" + number(measures_.snapshotAgeSeconds.value_or(-1)) + " s old)";
+    }
+
+    /// The latest snapshot's regular files.
+    std::vector<verify::SnapshotNode> snapshotFiles() const {
+        std::vector<verify::SnapshotNode> files;
+        for (const auto& n : restic_->list(latest_->id)) {
+            if (n.type == "file") {
+                files.push_back(n);
+            }
+        }
+        return files;
+    }
+
+    /// Where to restore: the scratch directory (created if need be) or `temp`, which the caller
+    /// keeps until the restored files are compared.
+    std::filesystem::path restoreTarget(std::optional<util::TempDir>& temp) const {
+        if (options_.scratch) {
+            std::filesystem::create_directories(*options_.scratch);
+            return *options_.scratch;
+        }
+        temp.emplace("nixdrill-drill-");
+        return temp->path();
+    }
+
+    /// `restic restore --verify` of the sample (or the whole snapshot), then the restored files
+    /// compared with the snapshot's metadata.
+    void restoreLatest(CaseResult& c) {
+        if (!latest_) {
+            c.outcome = Outcome::Skipped;
+            c.message = "no snapshot to restore";
+            return;
+        }
+        auto files = snapshotFiles();
+        std::size_t inSnapshot = files.size();
+        std::uint64_t seed = options_.seed.value_or(verify::stableHash(latest_->id));
+        if (!options_.full) {
+            files = selectSample(std::move(files), options_.sample, seed);
+        }
+        std::optional<util::TempDir> temp;
+        std::filesystem::path target = restoreTarget(temp);
+        std::vector<std::string> args = {"--verify", latest_->id, "--target", target.string()};
+        if (!options_.full) {
+            for (const auto& f : files) {
+                args.push_back("--include");
+                args.push_back(f.path);
+            }
+        }
+        auto t0 = Clock::now();
+        auto r = restic_->run(verify::ReadOperation::Restore, args);
+        measures_.restoreSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        if (r.exitCode != 0) {
+            c.outcome = Outcome::Failed;
+            c.message = "restic restore --verify failed (exit " + std::to_string(r.exitCode) + ")";
+            c.output = r.err;
+            return;
+        }
+        measures_.restoredBytes += compareRestored(files, target, c);
+        c.output = restoreSummary(files.size(), inSnapshot, seed);
+        if (!c.mismatches.empty()) {
+            c.outcome = Outcome::Failed;
+            c.message = std::to_string(c.mismatches.size()) + " restored file(s) differ from the snapshot's metadata";
+            return;
+        }
+        measures_.restoreOk = true;
+    }
+
+    std::string restoreSummary(std::size_t restored, std::size_t inSnapshot, std::uint64_t seed) const {
+        char seedText[32];
+        std::snprintf(seedText, sizeof seedText, "%016llx", static_cast<unsigned long long>(seed));
+        return "restored " + std::to_string(restored) + " file(s) of " + std::to_string(inSnapshot) +
+               (options_.full ? " (full restore)"
+                              : " (sample " + options_.sample.describe() + ", seed " + seedText + ")") +
+               ", " + std::to_string(measures_.restoredBytes) + " bytes in " + number(measures_.restoreSeconds) +
+               " s; content verified by restic restore --verify";
+    }
+
+    /// `restic check`, with --read-data-subset when asked.
+    void checkRepository(CaseResult& c) {
+        if (!restic_) {
+            c.outcome = Outcome::Skipped;
+            c.message = "the repository could not be opened";
+            return;
+        }
+        const auto& subset = options_.readDataSubset;
+        std::vector<std::string> args;
+        if (!subset.empty()) {
+            args.push_back("--read-data-subset=" + subset);
+        }
+        auto r = restic_->run(verify::ReadOperation::Check, args);
+        c.output = r.out + r.err;
+        if (r.exitCode != 0) {
+            c.outcome = Outcome::Failed;
+            c.message = "restic check" + (subset.empty() ? "" : " --read-data-subset=" + subset) +
+                        " found errors (exit " + std::to_string(r.exitCode) + ")";
+            return;
+        }
+        measures_.verifyOk = true;
+    }
+
+    const RepositoryDrillOptions& options_;
+    model::SuiteResult& suite_;
+    RepositoryDrillMeasures measures_;
+    std::optional<verify::ReadOnlyRestic> restic_;
+    std::optional<verify::Snapshot> latest_;
+};
+
+} // namespace
+
 model::RunResult runRepositoryDrill(const RepositoryDrillOptions& o, RepositoryDrillMeasures* measuresOut) {
     auto started = Clock::now();
     model::RunResult run;
@@ -213,149 +411,10 @@ model::RunResult runRepositoryDrill(const RepositoryDrillOptions& o, RepositoryD
     model::SuiteResult suite;
     suite.name = "drill." + o.name;
     suite.timestamp = run.startedAt;
-    RepositoryDrillMeasures m;
 
-    auto add = [&](CaseResult c) {
-        c.scenario = o.name;
-        c.classname = "drill." + o.name;
-        suite.durationSeconds += c.durationSeconds;
-        if (o.onCase) {
-            o.onCase(c);
-        }
-        suite.cases.push_back(std::move(c));
-    };
-    auto timed = [&](const std::string& name, auto&& body) {
-        CaseResult c;
-        c.name = name;
-        c.kind = "repository-drill:" + name;
-        auto t0 = Clock::now();
-        try {
-            body(c);
-        } catch (const util::Error& e) {
-            c.outcome = Outcome::Broken;
-            c.message = e.describe();
-        }
-        c.durationSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        add(std::move(c));
-    };
-
-    std::optional<verify::ReadOnlyRestic> restic;
-    std::optional<verify::Snapshot> latest;
-    timed("latest-snapshot", [&](CaseResult& c) {
-        restic.emplace(o.repository, o.restic);
-        auto snaps = restic->snapshots();
-        for (const auto& s : snaps) {
-            auto t = parseResticTime(s.time);
-            if (!latest || (t && parseResticTime(latest->time) && *t > *parseResticTime(latest->time))) {
-                latest = s;
-            }
-        }
-        if (!latest) {
-            c.outcome = Outcome::Failed;
-            c.message = "the repository has no snapshot to restore";
-            return;
-        }
-        if (auto t = parseResticTime(latest->time)) {
-            auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-            m.snapshotAgeSeconds = now - *t;
-        }
-        c.output = std::to_string(snaps.size()) + " snapshot(s); latest " + latest->id.substr(0, 8) + " of " +
-                   latest->time + " (" + number(m.snapshotAgeSeconds.value_or(-1)) + " s old)";
-    });
-
-    timed("restore", [&](CaseResult& c) {
-        if (!latest) {
-            c.outcome = Outcome::Skipped;
-            c.message = "no snapshot to restore";
-            return;
-        }
-        auto nodes = restic->list(latest->id);
-        std::vector<verify::SnapshotNode> files;
-        for (const auto& n : nodes) {
-            if (n.type == "file") {
-                files.push_back(n);
-            }
-        }
-        std::size_t inSnapshot = files.size();
-        std::uint64_t seed = o.seed.value_or(verify::stableHash(latest->id));
-        if (!o.full) {
-            files = selectSample(std::move(files), o.sample, seed);
-        }
-        std::optional<util::TempDir> temp;
-        std::filesystem::path target;
-        if (o.scratch) {
-            target = *o.scratch;
-            std::filesystem::create_directories(target);
-        } else {
-            temp.emplace("nixdrill-drill-");
-            target = temp->path();
-        }
-        std::vector<std::string> args = {"--verify", latest->id, "--target", target.string()};
-        if (!o.full) {
-            for (const auto& f : files) {
-                args.push_back("--include");
-                args.push_back(f.path);
-            }
-        }
-        auto t0 = Clock::now();
-        auto r = restic->run(verify::ReadOperation::Restore, args);
-        m.restoreSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        if (r.exitCode != 0) {
-            c.outcome = Outcome::Failed;
-            c.message = "restic restore --verify failed (exit " + std::to_string(r.exitCode) + ")";
-            c.output = r.err;
-            return;
-        }
-        for (const auto& f : files) {
-            auto p = target / std::filesystem::path(f.path).relative_path();
-            struct stat st {};
-            if (::lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-                c.mismatches.push_back({"/files" + f.path, nlohmann::json("a restored file"), std::nullopt, "missing"});
-                continue;
-            }
-            m.restoredBytes += static_cast<std::uint64_t>(st.st_size);
-            if (static_cast<std::uint64_t>(st.st_size) != f.size) {
-                c.mismatches.push_back({"/files" + f.path, nlohmann::json(f.size), nlohmann::json(st.st_size), "size"});
-            }
-            if ((st.st_mode & 07777) != f.mode) {
-                c.mismatches.push_back(
-                    {"/files" + f.path, nlohmann::json(f.mode), nlohmann::json(st.st_mode & 07777), "mode"});
-            }
-        }
-        char seedText[32];
-        std::snprintf(seedText, sizeof seedText, "%016llx", static_cast<unsigned long long>(seed));
-        c.output = "restored " + std::to_string(files.size()) + " file(s) of " + std::to_string(inSnapshot) +
-                   (o.full ? " (full restore)" : " (sample " + o.sample.describe() + ", seed " + seedText + ")") +
-                   ", " + std::to_string(m.restoredBytes) + " bytes in " + number(m.restoreSeconds) +
-                   " s; content verified by restic restore --verify";
-        if (!c.mismatches.empty()) {
-            c.outcome = Outcome::Failed;
-            c.message = std::to_string(c.mismatches.size()) + " restored file(s) differ from the snapshot's metadata";
-            return;
-        }
-        m.restoreOk = true;
-    });
-
-    timed("check", [&](CaseResult& c) {
-        if (!restic) {
-            c.outcome = Outcome::Skipped;
-            c.message = "the repository could not be opened";
-            return;
-        }
-        std::vector<std::string> args;
-        if (!o.readDataSubset.empty()) {
-            args.push_back("--read-data-subset=" + o.readDataSubset);
-        }
-        auto r = restic->run(verify::ReadOperation::Check, args);
-        c.output = r.out + r.err;
-        if (r.exitCode != 0) {
-            c.outcome = Outcome::Failed;
-            c.message = "restic check" + (o.readDataSubset.empty() ? "" : " --read-data-subset=" + o.readDataSubset) +
-                        " found errors (exit " + std::to_string(r.exitCode) + ")";
-            return;
-        }
-        m.verifyOk = true;
-    });
+    RepositoryDrill drill(o, suite);
+    drill.run();
+    RepositoryDrillMeasures m = drill.measures();
 
     m.finishedAt = static_cast<long long>(std::time(nullptr));
     run.suites.push_back(std::move(suite));

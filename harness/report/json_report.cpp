@@ -54,6 +54,95 @@ const json& arrayField(const json& j, const char* key, const std::string& pointe
     return j.at(key);
 }
 
+// runResultFromJson, one level of the document per function; the pointer argument is where the
+// value sits, for the messages. Each reads its fields in a fixed order: the first bad one is reported.
+
+std::map<std::string, std::string> propertiesFromJson(const json& j) {
+    std::map<std::string, std::string> properties;
+    if (!j.contains("properties")) {
+        return properties;
+    }
+    if (!j["properties"].is_object()) {
+        throw util::InputError("/properties: expected an object");
+    }
+    for (const auto& [k, v] : j["properties"].items()) {
+        if (!v.is_string()) {
+            throw util::InputError("/properties/" + k + ": expected a string");
+        }
+        properties[k] = v.get<std::string>();
+    }
+    return properties;
+}
+
+model::Mismatch mismatchFromJson(const json& mj, const std::string& mp) {
+    model::Mismatch m;
+    m.pointer = field<std::string>(mj, "pointer", mp);
+    if (mj.contains("expected")) {
+        m.expected = mj["expected"];
+    }
+    if (mj.contains("actual")) {
+        m.actual = mj["actual"];
+    }
+    m.note = optionalField<std::string>(mj, "note", mp, "");
+    return m;
+}
+
+model::Attempt attemptFromJson(const json& aj, const std::string& ap) {
+    model::Attempt a;
+    auto attemptOutcome = model::outcomeFromString(field<std::string>(aj, "outcome", ap));
+    if (attemptOutcome != model::Outcome::Failed && attemptOutcome != model::Outcome::Broken) {
+        throw util::InputError(ap + "/outcome: a failed attempt is failed or broken");
+    }
+    a.outcome = *attemptOutcome;
+    a.durationSeconds = optionalField<double>(aj, "durationSeconds", ap, 0);
+    a.message = field<std::string>(aj, "message", ap);
+    a.output = optionalField<std::string>(aj, "output", ap, "");
+    return a;
+}
+
+model::CaseResult caseFromJson(const json& cj, const std::string& cp) {
+    model::CaseResult c;
+    c.name = field<std::string>(cj, "name", cp);
+    c.classname = field<std::string>(cj, "classname", cp);
+    c.scenario = optionalField<std::string>(cj, "scenario", cp, c.name);
+    c.kind = optionalField<std::string>(cj, "kind", cp, "");
+    auto outcome = model::outcomeFromString(field<std::string>(cj, "outcome", cp));
+    if (!outcome) {
+        throw util::InputError(cp + "/outcome: not one of passed, failed, broken, skipped");
+    }
+    c.outcome = *outcome;
+    c.durationSeconds = optionalField<double>(cj, "durationSeconds", cp, 0);
+    c.message = optionalField<std::string>(cj, "message", cp, "");
+    c.output = optionalField<std::string>(cj, "output", cp, "");
+    const auto& ms = arrayField(cj, "mismatches", cp);
+    for (std::size_t mi = 0; mi < ms.size(); ++mi) {
+        c.mismatches.push_back(mismatchFromJson(ms[mi], cp + "/mismatches/" + std::to_string(mi)));
+    }
+    const auto& as = arrayField(cj, "failedAttempts", cp);
+    for (std::size_t ai = 0; ai < as.size(); ++ai) {
+        c.failedAttempts.push_back(attemptFromJson(as[ai], cp + "/failedAttempts/" + std::to_string(ai)));
+    }
+    // "attempts" is derived (written only for retried cases): it must agree with the list.
+    if (cj.contains("attempts") && optionalField<double>(cj, "attempts", cp, 0) != c.attempts()) {
+        throw util::InputError(cp + "/attempts: says " + cj["attempts"].dump() + " but " +
+                               std::to_string(c.failedAttempts.size()) + " failed attempt(s) are listed");
+    }
+    return c;
+}
+
+model::SuiteResult suiteFromJson(const json& sj, const std::string& sp) {
+    model::SuiteResult s;
+    s.name = field<std::string>(sj, "name", sp);
+    s.file = optionalField<std::string>(sj, "file", sp, "");
+    s.timestamp = optionalField<std::string>(sj, "timestamp", sp, "");
+    s.durationSeconds = optionalField<double>(sj, "durationSeconds", sp, 0);
+    const auto& cases = arrayField(sj, "cases", sp);
+    for (std::size_t ci = 0; ci < cases.size(); ++ci) {
+        s.cases.push_back(caseFromJson(cases[ci], sp + "/cases/" + std::to_string(ci)));
+    }
+    return s;
+}
+
 } // namespace
 
 ordered_json toJson(const model::RunResult& run) {
@@ -135,80 +224,10 @@ model::RunResult runResultFromJson(const json& j) {
     run.command = field<std::string>(j, "command", "");
     run.startedAt = optionalField<std::string>(j, "startedAt", "", "");
     run.durationSeconds = optionalField<double>(j, "durationSeconds", "", 0);
-    if (j.contains("properties")) {
-        if (!j["properties"].is_object()) {
-            throw util::InputError("/properties: expected an object");
-        }
-        for (const auto& [k, v] : j["properties"].items()) {
-            if (!v.is_string()) {
-                throw util::InputError("/properties/" + k + ": expected a string");
-            }
-            run.properties[k] = v.get<std::string>();
-        }
-    }
+    run.properties = propertiesFromJson(j);
     const auto& suites = arrayField(j, "suites", "");
     for (std::size_t si = 0; si < suites.size(); ++si) {
-        const auto& sj = suites[si];
-        std::string sp = "/suites/" + std::to_string(si);
-        model::SuiteResult s;
-        s.name = field<std::string>(sj, "name", sp);
-        s.file = optionalField<std::string>(sj, "file", sp, "");
-        s.timestamp = optionalField<std::string>(sj, "timestamp", sp, "");
-        s.durationSeconds = optionalField<double>(sj, "durationSeconds", sp, 0);
-        const auto& cases = arrayField(sj, "cases", sp);
-        for (std::size_t ci = 0; ci < cases.size(); ++ci) {
-            const auto& cj = cases[ci];
-            std::string cp = sp + "/cases/" + std::to_string(ci);
-            model::CaseResult c;
-            c.name = field<std::string>(cj, "name", cp);
-            c.classname = field<std::string>(cj, "classname", cp);
-            c.scenario = optionalField<std::string>(cj, "scenario", cp, c.name);
-            c.kind = optionalField<std::string>(cj, "kind", cp, "");
-            auto outcome = model::outcomeFromString(field<std::string>(cj, "outcome", cp));
-            if (!outcome) {
-                throw util::InputError(cp + "/outcome: not one of passed, failed, broken, skipped");
-            }
-            c.outcome = *outcome;
-            c.durationSeconds = optionalField<double>(cj, "durationSeconds", cp, 0);
-            c.message = optionalField<std::string>(cj, "message", cp, "");
-            c.output = optionalField<std::string>(cj, "output", cp, "");
-            const auto& ms = arrayField(cj, "mismatches", cp);
-            for (std::size_t mi = 0; mi < ms.size(); ++mi) {
-                const auto& mj = ms[mi];
-                std::string mp = cp + "/mismatches/" + std::to_string(mi);
-                model::Mismatch m;
-                m.pointer = field<std::string>(mj, "pointer", mp);
-                if (mj.contains("expected")) {
-                    m.expected = mj["expected"];
-                }
-                if (mj.contains("actual")) {
-                    m.actual = mj["actual"];
-                }
-                m.note = optionalField<std::string>(mj, "note", mp, "");
-                c.mismatches.push_back(std::move(m));
-            }
-            const auto& as = arrayField(cj, "failedAttempts", cp);
-            for (std::size_t ai = 0; ai < as.size(); ++ai) {
-                const auto& aj = as[ai];
-                std::string ap = cp + "/failedAttempts/" + std::to_string(ai);
-                model::Attempt a;
-                auto attemptOutcome = model::outcomeFromString(field<std::string>(aj, "outcome", ap));
-                if (attemptOutcome != model::Outcome::Failed && attemptOutcome != model::Outcome::Broken) {
-                    throw util::InputError(ap + "/outcome: a failed attempt is failed or broken");
-                }
-                a.outcome = *attemptOutcome;
-                a.durationSeconds = optionalField<double>(aj, "durationSeconds", ap, 0);
-                a.message = field<std::string>(aj, "message", ap);
-                a.output = optionalField<std::string>(aj, "output", ap, "");
-                c.failedAttempts.push_back(std::move(a));
-            }
-            if (cj.contains("attempts") && optionalField<double>(cj, "attempts", cp, 0) != c.attempts()) {
-                throw util::InputError(cp + "/attempts: says " + cj["attempts"].dump() + " but " +
-                                       std::to_string(c.failedAttempts.size()) + " failed attempt(s) are listed");
-            }
-            s.cases.push_back(std::move(c));
-        }
-        run.suites.push_back(std::move(s));
+        run.suites.push_back(suiteFromJson(suites[si], "/suites/" + std::to_string(si)));
     }
     return run;
 }

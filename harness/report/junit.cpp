@@ -30,6 +30,100 @@ std::string firstLine(const std::string& text) {
     return xmlSafeText(nl == std::string::npos ? text : text.substr(0, nl));
 }
 
+// renderJunit's elements, one function per element group, appended in document order.
+
+/// The <failure>, <error> or <skipped> element of a case that did not pass: its message's
+/// first line as the attribute, the whole message and the diff as the text.
+void appendVerdict(pugi::xml_node tc, const model::CaseResult& c, const std::string& diff) {
+    const char* element = nullptr;
+    switch (c.outcome) {
+    case model::Outcome::Failed:
+        element = "failure";
+        break;
+    case model::Outcome::Broken:
+        element = "error";
+        break;
+    case model::Outcome::Skipped:
+        element = "skipped";
+        break;
+    case model::Outcome::Passed:
+        break;
+    }
+    if (element == nullptr) {
+        return;
+    }
+    auto e = tc.append_child(element);
+    e.append_attribute("message") = firstLine(c.message).c_str();
+    if (c.outcome != model::Outcome::Skipped) {
+        e.append_attribute("type") = c.outcome == model::Outcome::Failed ? "Failed" : "Broken";
+        std::string body = c.message;
+        if (!diff.empty()) {
+            body += "\n" + diff;
+        }
+        e.text().set(xmlSafeText(body).c_str());
+    }
+}
+
+/// Earlier attempts of a retried case, as Maven Surefire writes reruns: flakyFailure /
+/// flakyError inside a case that passed at last, rerunFailure / rerunError inside one that did
+/// not. CI tools that know the convention show the case as flaky.
+void appendFailedAttempts(pugi::xml_node tc, const model::CaseResult& c) {
+    for (const auto& a : c.failedAttempts) {
+        bool broken = a.outcome == model::Outcome::Broken;
+        const char* name = c.outcome == model::Outcome::Passed ? (broken ? "flakyError" : "flakyFailure")
+                                                               : (broken ? "rerunError" : "rerunFailure");
+        auto e = tc.append_child(name);
+        e.append_attribute("message") = firstLine(a.message).c_str();
+        e.append_attribute("type") = broken ? "Broken" : "Failed";
+        e.append_attribute("time") = seconds(a.durationSeconds).c_str();
+        e.append_child("stackTrace").text().set(xmlSafeText(a.message).c_str());
+        if (!a.output.empty()) {
+            e.append_child("system-out").text().set(xmlSafeText(a.output).c_str());
+        }
+    }
+}
+
+void appendCase(pugi::xml_node ts, const model::SuiteResult& suite, const model::CaseResult& c) {
+    auto tc = ts.append_child("testcase");
+    tc.append_attribute("name") = xmlSafeText(c.name).c_str();
+    tc.append_attribute("classname") = xmlSafeText(c.classname.empty() ? suite.name : c.classname).c_str();
+    tc.append_attribute("time") = seconds(c.durationSeconds).c_str();
+    if (!suite.file.empty()) {
+        tc.append_attribute("file") = xmlSafeText(suite.file).c_str();
+    }
+    std::string diff = formatMismatches(c.mismatches);
+    appendVerdict(tc, c, diff);
+    appendFailedAttempts(tc, c);
+    std::string out = c.output;
+    if (!diff.empty()) {
+        out = "diff (JSON pointer: expected vs actual):\n" + diff + (out.empty() ? "" : "\n" + out);
+    }
+    if (!out.empty()) {
+        tc.append_child("system-out").text().set(xmlSafeText(out).c_str());
+    }
+}
+
+/// A <testsuite>: its counts, the run's properties (repeated in each suite) and its cases.
+void appendSuite(pugi::xml_node root, const model::RunResult& run, const model::SuiteResult& suite, int id) {
+    auto ts = root.append_child("testsuite");
+    ts.append_attribute("name") = xmlSafeText(suite.name).c_str();
+    ts.append_attribute("id") = id;
+    setCounts(ts, model::countCases(suite.cases), suite.durationSeconds);
+    ts.append_attribute("timestamp") = suite.timestamp.c_str();
+    if (!suite.file.empty()) {
+        ts.append_attribute("file") = xmlSafeText(suite.file).c_str();
+    }
+    auto props = ts.append_child("properties");
+    for (const auto& [k, v] : run.properties) {
+        auto p = props.append_child("property");
+        p.append_attribute("name") = xmlSafeText(k).c_str();
+        p.append_attribute("value") = xmlSafeText(v).c_str();
+    }
+    for (const auto& c : suite.cases) {
+        appendCase(ts, suite, c);
+    }
+}
+
 } // namespace
 
 std::string xmlSafeText(const std::string& text) {
@@ -84,79 +178,7 @@ std::string renderJunit(const model::RunResult& run) {
 
     int id = 0;
     for (const auto& suite : run.suites) {
-        auto ts = root.append_child("testsuite");
-        ts.append_attribute("name") = xmlSafeText(suite.name).c_str();
-        ts.append_attribute("id") = id++;
-        setCounts(ts, model::countCases(suite.cases), suite.durationSeconds);
-        ts.append_attribute("timestamp") = suite.timestamp.c_str();
-        if (!suite.file.empty()) {
-            ts.append_attribute("file") = xmlSafeText(suite.file).c_str();
-        }
-        auto props = ts.append_child("properties");
-        for (const auto& [k, v] : run.properties) {
-            auto p = props.append_child("property");
-            p.append_attribute("name") = xmlSafeText(k).c_str();
-            p.append_attribute("value") = xmlSafeText(v).c_str();
-        }
-        for (const auto& c : suite.cases) {
-            auto tc = ts.append_child("testcase");
-            tc.append_attribute("name") = xmlSafeText(c.name).c_str();
-            tc.append_attribute("classname") = xmlSafeText(c.classname.empty() ? suite.name : c.classname).c_str();
-            tc.append_attribute("time") = seconds(c.durationSeconds).c_str();
-            if (!suite.file.empty()) {
-                tc.append_attribute("file") = xmlSafeText(suite.file).c_str();
-            }
-            std::string diff = formatMismatches(c.mismatches);
-            const char* element = nullptr;
-            switch (c.outcome) {
-            case model::Outcome::Failed:
-                element = "failure";
-                break;
-            case model::Outcome::Broken:
-                element = "error";
-                break;
-            case model::Outcome::Skipped:
-                element = "skipped";
-                break;
-            case model::Outcome::Passed:
-                break;
-            }
-            if (element != nullptr) {
-                auto e = tc.append_child(element);
-                e.append_attribute("message") = firstLine(c.message).c_str();
-                if (c.outcome != model::Outcome::Skipped) {
-                    e.append_attribute("type") = c.outcome == model::Outcome::Failed ? "Failed" : "Broken";
-                    std::string body = c.message;
-                    if (!diff.empty()) {
-                        body += "\n" + diff;
-                    }
-                    e.text().set(xmlSafeText(body).c_str());
-                }
-            }
-            // Earlier attempts of a retried case, as Maven Surefire writes reruns: flakyFailure /
-            // flakyError inside a case that passed at last, rerunFailure / rerunError inside one
-            // that did not. CI tools that know the convention show the case as flaky.
-            for (const auto& a : c.failedAttempts) {
-                bool broken = a.outcome == model::Outcome::Broken;
-                const char* name = c.outcome == model::Outcome::Passed ? (broken ? "flakyError" : "flakyFailure")
-                                                                       : (broken ? "rerunError" : "rerunFailure");
-                auto e = tc.append_child(name);
-                e.append_attribute("message") = firstLine(a.message).c_str();
-                e.append_attribute("type") = broken ? "Broken" : "Failed";
-                e.append_attribute("time") = seconds(a.durationSeconds).c_str();
-                e.append_child("stackTrace").text().set(xmlSafeText(a.message).c_str());
-                if (!a.output.empty()) {
-                    e.append_child("system-out").text().set(xmlSafeText(a.output).c_str());
-                }
-            }
-            std::string out = c.output;
-            if (!diff.empty()) {
-                out = "diff (JSON pointer: expected vs actual):\n" + diff + (out.empty() ? "" : "\n" + out);
-            }
-            if (!out.empty()) {
-                tc.append_child("system-out").text().set(xmlSafeText(out).c_str());
-            }
-        }
+        appendSuite(root, run, suite, id++);
     }
     std::ostringstream os;
     doc.save(os, "  ", pugi::format_default, pugi::encoding_utf8);

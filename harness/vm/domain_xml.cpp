@@ -67,36 +67,22 @@ void attr(pugi::xml_node node, const char* name, const std::string& value) {
     node.append_attribute(name).set_value(value.c_str());
 }
 
-} // namespace
+// toDomainXml's element groups, one function each, called in document order (tests/unit/vm/data).
 
-std::string domainName(std::string_view runId, std::string_view scenario) {
-    std::string name = "nixdrill-" + std::string(runId) + "-" + std::string(scenario);
-    for (auto& c : name) {
-        if (!isNameChar(c)) {
-            c = '-';
-        }
+/// <metadata><nixdrill:owner/>: so a later run can tell a leaked domain from a live one.
+void appendOwner(pugi::xml_node domain, const DomainSpec& spec) {
+    if (!spec.owner) {
+        return;
     }
-    return name.substr(0, 100);
+    auto owner = child(child(domain, "metadata"), "nixdrill:owner");
+    attr(owner, "xmlns:nixdrill", std::string(ownerMetadataNamespace));
+    attr(owner, "process", spec.owner->owner.serialize());
+    attr(owner, "run", spec.owner->runId);
+    attr(owner, "dir", spec.owner->runDir.string());
 }
 
-std::string toDomainXml(const DomainSpec& spec) {
-    validate(spec);
-    pugi::xml_document doc;
-    auto domain = doc.append_child("domain");
-    attr(domain, "type", spec.accelerator == Accelerator::Kvm ? "kvm" : "qemu");
-    child(domain, "name", spec.name);
-    if (spec.generationId) {
-        child(domain, "genid");
-    }
-
-    if (spec.owner) {
-        auto owner = child(child(domain, "metadata"), "nixdrill:owner");
-        attr(owner, "xmlns:nixdrill", std::string(ownerMetadataNamespace));
-        attr(owner, "process", spec.owner->owner.serialize());
-        attr(owner, "run", spec.owner->runId);
-        attr(owner, "dir", spec.owner->runDir.string());
-    }
-
+/// Memory, vCPUs, the direct kernel boot, CPU model, clock and what poweroff/reboot/crash do.
+void appendMachine(pugi::xml_node domain, const DomainSpec& spec) {
     auto memory = child(domain, "memory", std::to_string(spec.memoryMiB));
     attr(memory, "unit", "MiB");
     child(domain, "vcpu", std::to_string(spec.vcpus));
@@ -123,8 +109,9 @@ std::string toDomainXml(const DomainSpec& spec) {
     child(domain, "on_poweroff", "destroy");
     child(domain, "on_reboot", "destroy");
     child(domain, "on_crash", "destroy");
+}
 
-    auto devices = child(domain, "devices");
+void appendDisks(pugi::xml_node devices, const DomainSpec& spec) {
     for (const auto& d : spec.disks) {
         auto disk = child(devices, "disk");
         attr(disk, "type", "file");
@@ -144,6 +131,9 @@ std::string toDomainXml(const DomainSpec& spec) {
             child(disk, "serial", d.serial);
         }
     }
+}
+
+void appendShares(pugi::xml_node devices, const DomainSpec& spec) {
     for (const auto& s : spec.shares) {
         auto fs = child(devices, "filesystem");
         attr(fs, "type", "mount");
@@ -154,24 +144,36 @@ std::string toDomainXml(const DomainSpec& spec) {
             child(fs, "readonly");
         }
     }
-    if (spec.network) {
-        // Never type='user' (slirp NATs to wherever the host can reach): only a libvirt network.
-        if (spec.networkName.empty()) {
-            throw util::InputError("domain " + spec.name + ": a network interface needs a libvirt network name");
-        }
-        auto nic = child(devices, "interface");
-        attr(nic, "type", "network");
-        attr(child(nic, "source"), "network", spec.networkName);
-        attr(child(nic, "model"), "type", "virtio");
+}
+
+void appendNetwork(pugi::xml_node devices, const DomainSpec& spec) {
+    if (!spec.network) {
+        return;
     }
-    if (spec.consoleLog) {
-        auto serial = child(devices, "serial");
-        attr(serial, "type", "file");
-        auto source = child(serial, "source");
-        attr(source, "path", spec.consoleLog->string());
-        attr(source, "append", "off");
-        attr(child(serial, "target"), "port", "0");
+    // Never type='user' (slirp NATs to wherever the host can reach): only a libvirt network.
+    if (spec.networkName.empty()) {
+        throw util::InputError("domain " + spec.name + ": a network interface needs a libvirt network name");
     }
+    auto nic = child(devices, "interface");
+    attr(nic, "type", "network");
+    attr(child(nic, "source"), "network", spec.networkName);
+    attr(child(nic, "model"), "type", "virtio");
+}
+
+void appendConsole(pugi::xml_node devices, const DomainSpec& spec) {
+    if (!spec.consoleLog) {
+        return;
+    }
+    auto serial = child(devices, "serial");
+    attr(serial, "type", "file");
+    auto source = child(serial, "source");
+    attr(source, "path", spec.consoleLog->string());
+    attr(source, "append", "off");
+    attr(child(serial, "target"), "port", "0");
+}
+
+/// The guest agent's channel and the devices every domain has (or, explicitly, has not).
+void appendFixedDevices(pugi::xml_node devices, const DomainSpec& spec) {
     auto channel = child(devices, "channel");
     attr(channel, "type", "unix");
     auto channelTarget = child(channel, "target");
@@ -187,6 +189,38 @@ std::string toDomainXml(const DomainSpec& spec) {
     attr(usb, "type", "usb");
     attr(usb, "model", "none");
     attr(child(devices, "memballoon"), "model", "none");
+}
+
+} // namespace
+
+std::string domainName(std::string_view runId, std::string_view scenario) {
+    std::string name = "nixdrill-" + std::string(runId) + "-" + std::string(scenario);
+    for (auto& c : name) {
+        if (!isNameChar(c)) {
+            c = '-';
+        }
+    }
+    return name.substr(0, 100);
+}
+
+std::string toDomainXml(const DomainSpec& spec) {
+    validate(spec);
+    pugi::xml_document doc;
+    auto domain = doc.append_child("domain");
+    attr(domain, "type", spec.accelerator == Accelerator::Kvm ? "kvm" : "qemu");
+    child(domain, "name", spec.name);
+    if (spec.generationId) {
+        child(domain, "genid");
+    }
+    appendOwner(domain, spec);
+    appendMachine(domain, spec);
+
+    auto devices = child(domain, "devices");
+    appendDisks(devices, spec);
+    appendShares(devices, spec);
+    appendNetwork(devices, spec);
+    appendConsole(devices, spec);
+    appendFixedDevices(devices, spec);
 
     std::ostringstream out;
     doc.save(out, "  ", pugi::format_default | pugi::format_no_declaration);
