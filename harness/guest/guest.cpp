@@ -5,18 +5,6 @@
 
 namespace nixdrill::guest {
 
-std::string shellQuote(std::string_view word) {
-    std::string quoted = "'";
-    for (char c : word) {
-        if (c == '\'') {
-            quoted += "'\\''";
-        } else {
-            quoted += c;
-        }
-    }
-    return quoted + "'";
-}
-
 void Guest::powerCycle(std::chrono::milliseconds) {
     throw GuestBroken("guest " + name() + " cannot be power-cycled");
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "guest/agent.hpp"
+#include "util/text.hpp"
 
 #include <chrono>
 #include <optional>
@@ -90,7 +91,7 @@ protected:
     virtual Agent& agent() = 0;
 };
 
-/// Single-quotes a word for /bin/sh.
-std::string shellQuote(std::string_view word);
+/// Single-quotes a word for /bin/sh: util::shellQuote, under the name guest callers use.
+using util::shellQuote;
 
 } // namespace nixdrill::guest

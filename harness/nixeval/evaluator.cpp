@@ -15,12 +15,12 @@ namespace nixdrill::nixeval {
 namespace {
 
 nlohmann::json requestJson(const EvalRequest& r) {
-    nlohmann::json j = {{"id", r.id}, {"services", nlohmann::json::parse(r.services.dump())}};
+    nlohmann::json j = {{"id", r.id}, {"services", nlohmann::json(r.services)}};
     if (r.backup) {
-        j["backup"] = nlohmann::json::parse(r.backup->dump());
+        j["backup"] = nlohmann::json(*r.backup);
     }
     if (r.containers) {
-        j["containers"] = nlohmann::json::parse(r.containers->dump());
+        j["containers"] = nlohmann::json(*r.containers);
     }
     return j;
 }

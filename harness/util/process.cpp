@@ -2,6 +2,7 @@
 #include "util/process.hpp"
 
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/process.hpp>
@@ -75,14 +76,11 @@ std::string quoteCommand(const std::vector<std::string>& argv) {
         bool plain =
             !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
                                                   "-_./=:@%+,") == std::string::npos;
+        // Words that need no quoting are shown bare, to keep the command readable in messages.
         if (plain) {
             out += arg;
         } else {
-            out += '\'';
-            for (char c : arg) {
-                out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-            }
-            out += '\'';
+            out += shellQuote(arg);
         }
     }
     return out;

@@ -66,4 +66,16 @@ std::string escapePointerToken(std::string_view token) {
     return out;
 }
 
+std::string shellQuote(std::string_view word) {
+    std::string quoted = "'";
+    for (char c : word) {
+        if (c == '\'') {
+            quoted += "'\\''"; // close the quote, an escaped quote, reopen
+        } else {
+            quoted += c;
+        }
+    }
+    return quoted + "'";
+}
+
 } // namespace nixdrill::util

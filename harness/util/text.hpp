@@ -1,4 +1,4 @@
-///@file Small text helpers: positions in text, timestamps, JSON pointer tokens.
+///@file Small text helpers: positions in text, timestamps, JSON pointer tokens, shell quoting.
 #pragma once
 
 #include <chrono>
@@ -27,5 +27,8 @@ std::string formatTimestamp(std::chrono::system_clock::time_point time);
 
 /// Escapes one JSON pointer reference token (RFC 6901: '~' -> "~0", '/' -> "~1").
 std::string escapePointerToken(std::string_view token);
+
+/// Single-quotes a word for /bin/sh: 'it'\''s' for "it's"; every byte but the quote stays as it is.
+std::string shellQuote(std::string_view word);
 
 } // namespace nixdrill::util

@@ -3,6 +3,7 @@
 
 #include "util/error.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <fnmatch.h>
 
@@ -42,19 +43,24 @@ std::vector<std::string_view> splitNul(std::string_view text) {
     return fields;
 }
 
+// Only digits of `base` (8 or 10), the whole field: from_chars takes no sign, space or prefix for an
+// unsigned type, and reports a value beyond unsigned long long instead of wrapping it.
 unsigned long long number(std::string_view s, int base, std::size_t record, const char* what) {
+    auto bad = [&](std::string_view why) {
+        return util::InputError("manifest record " + std::to_string(record) + ": bad " + what + " '" + std::string(s) +
+                                "'" + std::string(why));
+    };
+    // More than 20 characters was always refused (even zero-padded); kept so no other input changes.
     if (s.empty() || s.size() > 20) {
-        throw util::InputError("manifest record " + std::to_string(record) + ": bad " + what + " '" + std::string(s) +
-                               "'");
+        throw bad("");
     }
     unsigned long long v = 0;
-    for (char c : s) {
-        int d = (c >= '0' && c <= '9') ? c - '0' : -1;
-        if (d < 0 || d >= base) {
-            throw util::InputError("manifest record " + std::to_string(record) + ": bad " + what + " '" +
-                                   std::string(s) + "'");
-        }
-        v = v * static_cast<unsigned>(base) + static_cast<unsigned>(d);
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+    if (ec == std::errc::result_out_of_range) {
+        throw bad(" (out of range)");
+    }
+    if (ec != std::errc() || end != s.data() + s.size()) {
+        throw bad("");
     }
     return v;
 }

@@ -3,6 +3,7 @@
 
 #include "util/error.hpp"
 #include "util/process.hpp"
+#include "util/text.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -52,14 +53,6 @@ std::string content(SeedRandom& rng, std::size_t size) {
 
 std::string join(const std::string& dir, const std::string& name) {
     return dir == "/" ? "/" + name : dir + "/" + name;
-}
-
-std::string quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
 }
 
 } // namespace
@@ -141,14 +134,15 @@ std::string mutationScript(const std::vector<SeedEntry>& entries, std::uint64_t 
         }
         switch (rng.below(6)) {
         case 0: // grow
-            script += "printf 'mutated %s\\n' " + std::to_string(rng.next()) + " >> " + quote(prefix + e.path) + "\n";
+            script += "printf 'mutated %s\\n' " + std::to_string(rng.next()) + " >> " +
+                      util::shellQuote(prefix + e.path) + "\n";
             break;
         case 1: // delete
-            script += "rm -f -- " + quote(prefix + e.path) + "\n";
+            script += "rm -f -- " + util::shellQuote(prefix + e.path) + "\n";
             break;
         case 2: // a sibling appears
             script += "printf 'new file %s\\n' " + std::to_string(rng.next()) + " > " +
-                      quote(prefix + e.path + ".new" + std::to_string(created++)) + "\n";
+                      util::shellQuote(prefix + e.path + ".new" + std::to_string(created++)) + "\n";
             break;
         default: // unchanged
             break;

@@ -1,6 +1,7 @@
 ///@file Tests of subprocess running with deadlines.
 #include "util/error.hpp"
 #include "util/process.hpp"
+#include "util/text.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -43,6 +44,16 @@ BOOST_AUTO_TEST_CASE(large_output_does_not_deadlock) {
 
 BOOST_AUTO_TEST_CASE(quotes_for_messages) {
     BOOST_TEST(quoteCommand({"a", "b c", "it's"}) == "a 'b c' 'it'\\''s'");
+    BOOST_TEST(quoteCommand({""}) == "''");
+}
+
+BOOST_AUTO_TEST_CASE(shell_quoted_words_reach_the_shell_unchanged) {
+    BOOST_TEST(shellQuote("") == "''");
+    BOOST_TEST(shellQuote("it's") == "'it'\\''s'");
+    for (std::string word : {"plain", "a b", "it's", "''", "$HOME `id` \\ \"x\" *", "line\nbreak", "été 写真"}) {
+        auto r = runProcess({"sh", "-c", "printf %s " + shellQuote(word)});
+        BOOST_TEST(r.out == word);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -113,14 +113,41 @@ BOOST_AUTO_TEST_CASE(malformed_output_is_an_input_error) {
                                             "0\0"
                                             "1\0./a\0\0"s),
                       util::InputError);
-    BOOST_CHECK_THROW(verify::parseManifest("E\0f\0644\0"
-                                            "0\0"
-                                            "0\0"
-                                            "1\0./a\0\0"s),
-                      util::InputError); // no hash
+    // "\0" "644": "\0644" would be the octal escape \064 ('4').
+    BOOST_CHECK_EXCEPTION(verify::parseManifest("E\0f\0"
+                                                "644\0"
+                                                "0\0"
+                                                "0\0"
+                                                "1\0./a\0\0"s),
+                          util::InputError, [](const util::InputError& e) {
+                              return std::string(e.what()).find("has no sha256 record") != std::string::npos;
+                          }); // no hash
     BOOST_CHECK_THROW(verify::parseManifest("H\0zz\0./a\0"s), util::InputError);
     BOOST_CHECK_THROW(verify::parseManifest("M\0/a"s), util::InputError);
     BOOST_TEST(verify::parseManifest("").entries.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_number_beyond_64_bits_is_an_input_error_not_a_wrapped_value) {
+    using namespace std::string_literals;
+    const auto hash = std::string(64, 'a');
+    auto file = [&](const std::string& size) {
+        return "E\0f\0"
+               "644\0"
+               "0\0"
+               "0\0"s +
+               size + "\0./a\0\0H\0"s + hash + "\0./a\0"s;
+    };
+    BOOST_TEST(verify::parseManifest(file("18446744073709551615")).entries.at("/a").size == 18446744073709551615ULL);
+    // One more than the largest unsigned 64-bit value, and twenty nines: both used to wrap silently.
+    for (const auto& size : {"18446744073709551616"s, "99999999999999999999"s}) {
+        try {
+            verify::parseManifest(file(size));
+            BOOST_ERROR("size " << size << " was accepted");
+        } catch (const util::InputError& e) {
+            BOOST_TEST(std::string(e.what()).find("manifest record 0: bad size '" + size + "'") != std::string::npos,
+                       e.what());
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
