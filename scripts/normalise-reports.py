@@ -9,6 +9,7 @@ pointers); junit.xml: every testsuite and testcase with its verdict element; nix
 every sample (series and value) but durations, timestamps and run_info (host facts).
 """
 import json
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -29,6 +30,8 @@ def main(directory):
         for tc in ts.iter("testcase"):
             verdict = [child.tag for child in tc if child.tag in ("failure", "error", "skipped")]
             print("\t".join([ts.get("name", ""), tc.get("classname", ""), tc.get("name", ""), ",".join(verdict)]))
+    if not os.path.exists(f"{directory}/nixdrill.prom"):
+        return
     print("# nixdrill.prom series")
     with open(f"{directory}/nixdrill.prom") as f:
         series = sorted(

@@ -16,6 +16,7 @@ start=$(date +%s)
 "$nixdrill" run "$root/scenarios/drills" --junit "$work/j.xml" --json "$work/r.json" --prometheus "$work/m.prom" >"$work/out" 2>&1
 rc=$?
 echo "# drills took $(($(date +%s) - start)) s"
+keep_reports drills "$work"/j.xml "$work"/r.json "$work"/m.prom
 sed 's/^/# /' "$work/out"
 check "shipped drills pass" test $rc -eq 0
 check "junit is well-formed" xmllint --noout "$work/j.xml"

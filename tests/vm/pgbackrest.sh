@@ -20,6 +20,7 @@ start=$(date +%s)
 "$nixdrill" run "$scenario" --junit "$work/j.xml" --json "$work/r.json" >"$work/out" 2>&1
 rc=$?
 echo "# pgbackrest drill took $(($(date +%s) - start)) s"
+keep_reports pgbackrest "$work"/j.xml "$work"/r.json "$work"/m.prom
 sed 's/^/# /' "$work/out"
 check "pgbackrest drill passes" test $rc -eq 0
 for step in 1-pg-seed 2-base-backup 3-pg-pitr-mark 4-backup-with-wal 5-pitr-after-losing-the-server; do

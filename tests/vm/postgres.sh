@@ -19,6 +19,7 @@ start=$(date +%s)
 "$nixdrill" run "$scenario" --junit "$work/j.xml" --json "$work/r.json" >"$work/out" 2>&1
 rc=$?
 echo "# postgres drill took $(($(date +%s) - start)) s"
+keep_reports postgres "$work"/j.xml "$work"/r.json "$work"/m.prom
 sed 's/^/# /' "$work/out"
 check "postgres drill passes" test $rc -eq 0
 for step in 1-pg-seed 2-backup 3-pg-drop pg-restore-dropped restore-files 6-check-metrics 7-pg-dump-fails; do

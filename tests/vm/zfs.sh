@@ -28,6 +28,7 @@ start=$(date +%s)
 "$nixdrill" run "$scenario" --junit "$work/j.xml" --json "$work/r.json" >"$work/out" 2>&1
 rc=$?
 echo "# zfs drill took $(($(date +%s) - start)) s"
+keep_reports zfs "$work"/j.xml "$work"/r.json "$work"/m.prom
 sed 's/^/# /' "$work/out"
 check "zfs drill passes" test $rc -eq 0
 for step in 1-backup 2-restore 3-stale-snapshot-left-by-a-crash 4-pool-full 5-restic-fails-after-snapshot \
