@@ -146,7 +146,7 @@ int runEvalCommand(const cli::Options& o) {
 /// --faults: every drill scenario is replaced by its fault variants (scenarios without a drill
 /// stay as they are: their evaluation is still checked).
 /// @throws util::InputError for a scenario that yields no variant at all.
-void expandFaultMatrix(scenario::LoadResult& loaded, const std::vector<model::FaultKind>& kinds, bool quiet) {
+void expandFaultMatrix(scenario::LoadResult& loaded, const std::vector<std::string>& kinds, bool quiet) {
     std::vector<model::Scenario> out;
     for (auto& s : loaded.scenarios) {
         if (!s.drill) {

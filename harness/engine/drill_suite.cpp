@@ -80,6 +80,193 @@ MachineBudget machineBudget() {
     return budget;
 }
 
+namespace {
+
+/// The agent channel's cost for one drill: with the harness's CPU time, what the harness adds
+/// to the drill (README, "Performance"; bench/harness-overhead.sh).
+void addAgentFacts(const guest::AgentStats& stats, std::map<std::string, std::string>& facts) {
+    facts["count.agent.calls"] = std::to_string(stats.calls);
+    facts["agent.inCalls"] = seconds(stats.inCalls.count());
+    facts["count.agent.execs"] = std::to_string(stats.execs);
+    facts["agent.inExecs"] = seconds(stats.inExecs.count());
+    facts["count.agent.polls"] = std::to_string(stats.polls);
+    facts["agent.inPolls"] = seconds(stats.inPolls.count());
+    for (const auto& [name, rpc] : stats.byCommand) {
+        facts["count.agent.rpc." + name] = std::to_string(rpc.calls);
+        facts["agent.rpc." + name] = seconds(rpc.time.count());
+        // Milliseconds matter here: it is the channel's floor, a few ms per round trip.
+        char fastest[32];
+        std::snprintf(fastest, sizeof fastest, "%.6f", rpc.fastest.count());
+        facts["agent.rpc." + name + ".fastest"] = fastest;
+    }
+}
+
+/// The drills of one `run`, several at once: callbacks and the provider are used from several
+/// drill threads, one at a time.
+class SuiteRun {
+public:
+    SuiteRun(const scenario::LoadResult& loaded, const std::vector<nixeval::EvalOutcome>& outcomes,
+             GuestProvider& provider, const RunOptions& options)
+        : loaded_(loaded), outcomes_(outcomes), provider_(provider), options_(options) {}
+
+    /// One task per scenario with a drill, in scenario order.
+    std::vector<DrillTask> tasks(const std::string& startedAt) const {
+        std::vector<DrillTask> tasks;
+        for (std::size_t i = 0; i < loaded_.scenarios.size(); ++i) {
+            const auto& s = loaded_.scenarios[i];
+            if (!s.drill) {
+                continue;
+            }
+            DrillTask task;
+            task.index = i;
+            task.scenario = &s;
+            task.memoryMiB = s.drill->memoryMiB + guestOverheadMiB;
+            task.suite.name = "drill." + s.name;
+            task.suite.file = s.file;
+            task.suite.timestamp = startedAt;
+            tasks.push_back(std::move(task));
+        }
+        return tasks;
+    }
+
+    /// Runs one drill into its task; never throws (what cannot run is a Broken case).
+    void run(DrillTask& task) {
+        if (!evaluated(task)) {
+            add(task, brokenCase(task, "not drilled: the scenario did not evaluate (see its eval case)"));
+            return;
+        }
+        auto wallStart = std::chrono::steady_clock::now();
+        double cpuStart = threadCpuSeconds();
+        if (options_.deadline && wallStart >= *options_.deadline) {
+            add(task, brokenCase(task, "not drilled: " + options_.deadlineWhat + " passed before this drill started"));
+            return;
+        }
+        try {
+            drill(task, wallStart);
+        } catch (const util::Error& e) {
+            add(task, brokenCase(task, "cannot drill: " + e.describe()));
+        } catch (const std::exception& e) {
+            add(task, brokenCase(task, std::string("cannot drill: internal error: ") + e.what()));
+        }
+        task.profile["wall"] =
+            seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count());
+        task.profile["harness.cpu"] = seconds(threadCpuSeconds() - cpuStart);
+    }
+
+    std::map<std::string, std::string> providerProperties() {
+        std::lock_guard lock(providerMutex_);
+        return provider_.properties();
+    }
+
+private:
+    bool evaluated(const DrillTask& task) const {
+        return task.index < outcomes_.size() && outcomes_[task.index].status == nixeval::EvalStatus::Ok;
+    }
+
+    void onCase(const model::CaseResult& c) {
+        if (options_.onCase) {
+            std::lock_guard lock(callbackMutex_);
+            options_.onCase(c);
+        }
+    }
+
+    void progress(const std::string& line) {
+        if (options_.onProgress) {
+            std::lock_guard lock(callbackMutex_);
+            options_.onProgress(line);
+        }
+    }
+
+    void add(DrillTask& task, model::CaseResult c, bool notify = true) {
+        task.suite.durationSeconds += c.durationSeconds;
+        if (notify) {
+            onCase(c);
+        }
+        task.suite.cases.push_back(std::move(c));
+    }
+
+    /// The one case of a drill that could not run: Broken, or Skipped when its scenario did not
+    /// evaluate (the eval case already says why).
+    model::CaseResult brokenCase(const DrillTask& task, const std::string& message) const {
+        const auto& s = *task.scenario;
+        model::CaseResult c;
+        c.name = "0-provision";
+        c.scenario = s.name;
+        c.classname = s.name;
+        c.kind = "drill:provision";
+        c.outcome = evaluated(task) ? model::Outcome::Broken : model::Outcome::Skipped;
+        c.message = message;
+        return c;
+    }
+
+    /// The run's deadline, or the scenario's own limit from when its drill starts when that
+    /// comes first.
+    void setDeadline(const model::Scenario& s, std::chrono::steady_clock::time_point wallStart,
+                     DrillOptions& drillOptions) const {
+        drillOptions.deadline = options_.deadline;
+        drillOptions.deadlineWhat = options_.deadlineWhat;
+        if (s.drill->drillTimeoutSeconds == 0) {
+            return;
+        }
+        auto own = wallStart + std::chrono::seconds(s.drill->drillTimeoutSeconds);
+        if (!options_.deadline || own < *options_.deadline) {
+            drillOptions.deadline = own;
+            drillOptions.deadlineWhat =
+                "the drill's deadline (/drill/timeouts/drill " + std::to_string(s.drill->drillTimeoutSeconds) + " s)";
+        }
+    }
+
+    /// @throws util::Error when the drill cannot run (no guest, no plan).
+    void drill(DrillTask& task, std::chrono::steady_clock::time_point wallStart) {
+        const auto& s = *task.scenario;
+        auto plan = planFromEvaluation(outcomes_[task.index].value);
+        progress("drill " + s.name + ": " + std::to_string(plan.jobs.size()) + " job(s), " +
+                 std::to_string(s.drill->steps.size()) + " step(s)");
+        std::unique_ptr<guest::Guest> guest;
+        {
+            std::lock_guard lock(providerMutex_);
+            guest = provider_.create(s);
+        }
+        DrillOptions drillOptions;
+        drillOptions.onCase = [this](const model::CaseResult& c) { onCase(c); }; // progress as each step ends
+        setDeadline(s, wallStart, drillOptions);
+        drillOptions.consoleTail = [&] {
+            std::lock_guard lock(providerMutex_);
+            return provider_.consoleTail(*guest);
+        };
+        drillOptions.hostScratch = [&] {
+            std::lock_guard lock(providerMutex_);
+            return provider_.hostScratch(*guest);
+        };
+        auto cases = runDrill(s, plan, *guest, drillOptions);
+        std::map<std::string, std::string> facts;
+        {
+            std::lock_guard lock(providerMutex_);
+            facts = provider_.guestFacts(*guest);
+        }
+        addAgentFacts(guest->agentStats(), facts);
+        guest->destroy();
+        double boot = 0;
+        if (auto it = facts.find("boot"); it != facts.end()) {
+            boot = std::strtod(it->second.c_str(), nullptr);
+        }
+        task.profile = facts;
+        profileCases(cases, task.profile, boot);
+        for (auto& c : cases) {
+            add(task, std::move(c), false);
+        }
+    }
+
+    const scenario::LoadResult& loaded_;
+    const std::vector<nixeval::EvalOutcome>& outcomes_;
+    GuestProvider& provider_;
+    const RunOptions& options_;
+    std::mutex callbackMutex_;
+    std::mutex providerMutex_;
+};
+
+} // namespace
+
 model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval::NixEvaluator& evaluator,
                               GuestProvider& provider, const RunOptions& options) {
     auto start = std::chrono::steady_clock::now();
@@ -87,142 +274,8 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
     auto run = runEval(loaded, evaluator, options.eval, &outcomes);
     run.command = "run";
 
-    // Callbacks and the provider are used from several drill threads: one at a time.
-    std::mutex callbackMutex;
-    std::mutex providerMutex;
-    auto onCase = [&](const model::CaseResult& c) {
-        if (options.onCase) {
-            std::lock_guard lock(callbackMutex);
-            options.onCase(c);
-        }
-    };
-    auto progress = [&](const std::string& line) {
-        if (options.onProgress) {
-            std::lock_guard lock(callbackMutex);
-            options.onProgress(line);
-        }
-    };
-
-    std::vector<DrillTask> tasks;
-    for (std::size_t i = 0; i < loaded.scenarios.size(); ++i) {
-        const auto& s = loaded.scenarios[i];
-        if (!s.drill) {
-            continue;
-        }
-        DrillTask task;
-        task.index = i;
-        task.scenario = &s;
-        task.memoryMiB = s.drill->memoryMiB + guestOverheadMiB;
-        task.suite.name = "drill." + s.name;
-        task.suite.file = s.file;
-        task.suite.timestamp = run.startedAt;
-        tasks.push_back(std::move(task));
-    }
-
-    auto runTask = [&](DrillTask& task) {
-        const auto& s = *task.scenario;
-        auto& suite = task.suite;
-        auto add = [&](model::CaseResult c, bool notify = true) {
-            suite.durationSeconds += c.durationSeconds;
-            if (notify) {
-                onCase(c);
-            }
-            suite.cases.push_back(std::move(c));
-        };
-        auto brokenCase = [&](const std::string& message) {
-            model::CaseResult c;
-            c.name = "0-provision";
-            c.scenario = s.name;
-            c.classname = s.name;
-            c.kind = "drill:provision";
-            c.outcome = task.index < outcomes.size() && outcomes[task.index].status == nixeval::EvalStatus::Ok
-                            ? model::Outcome::Broken
-                            : model::Outcome::Skipped;
-            c.message = message;
-            return c;
-        };
-        if (task.index >= outcomes.size() || outcomes[task.index].status != nixeval::EvalStatus::Ok) {
-            add(brokenCase("not drilled: the scenario did not evaluate (see its eval case)"));
-            return;
-        }
-        auto wallStart = std::chrono::steady_clock::now();
-        double cpuStart = threadCpuSeconds();
-        if (options.deadline && wallStart >= *options.deadline) {
-            add(brokenCase("not drilled: " + options.deadlineWhat + " passed before this drill started"));
-            return;
-        }
-        try {
-            auto plan = planFromEvaluation(outcomes[task.index].value);
-            progress("drill " + s.name + ": " + std::to_string(plan.jobs.size()) + " job(s), " +
-                     std::to_string(s.drill->steps.size()) + " step(s)");
-            std::unique_ptr<guest::Guest> guest;
-            {
-                std::lock_guard lock(providerMutex);
-                guest = provider.create(s);
-            }
-            DrillOptions drillOptions;
-            drillOptions.onCase = onCase; // progress as each step ends
-            drillOptions.deadline = options.deadline;
-            drillOptions.deadlineWhat = options.deadlineWhat;
-            if (s.drill->drillTimeoutSeconds != 0) {
-                // The scenario's own limit, from when its drill starts, when it comes first.
-                auto own = wallStart + std::chrono::seconds(s.drill->drillTimeoutSeconds);
-                if (!options.deadline || own < *options.deadline) {
-                    drillOptions.deadline = own;
-                    drillOptions.deadlineWhat = "the drill's deadline (/drill/timeouts/drill " +
-                                                std::to_string(s.drill->drillTimeoutSeconds) + " s)";
-                }
-            }
-            drillOptions.consoleTail = [&] {
-                std::lock_guard lock(providerMutex);
-                return provider.consoleTail(*guest);
-            };
-            drillOptions.hostScratch = [&] {
-                std::lock_guard lock(providerMutex);
-                return provider.hostScratch(*guest);
-            };
-            auto cases = runDrill(s, plan, *guest, drillOptions);
-            std::map<std::string, std::string> facts;
-            {
-                std::lock_guard lock(providerMutex);
-                facts = provider.guestFacts(*guest);
-            }
-            // The agent channel's cost: with the harness's CPU time below, what the harness adds
-            // to the drill (README, "Performance"; bench/harness-overhead.sh).
-            auto agentStats = guest->agentStats();
-            facts["count.agent.calls"] = std::to_string(agentStats.calls);
-            facts["agent.inCalls"] = seconds(agentStats.inCalls.count());
-            facts["count.agent.execs"] = std::to_string(agentStats.execs);
-            facts["agent.inExecs"] = seconds(agentStats.inExecs.count());
-            facts["count.agent.polls"] = std::to_string(agentStats.polls);
-            facts["agent.inPolls"] = seconds(agentStats.inPolls.count());
-            for (const auto& [name, rpc] : agentStats.byCommand) {
-                facts["count.agent.rpc." + name] = std::to_string(rpc.calls);
-                facts["agent.rpc." + name] = seconds(rpc.time.count());
-                // Milliseconds matter here: it is the channel's floor, a few ms per round trip.
-                char fastest[32];
-                std::snprintf(fastest, sizeof fastest, "%.6f", rpc.fastest.count());
-                facts["agent.rpc." + name + ".fastest"] = fastest;
-            }
-            guest->destroy();
-            double boot = 0;
-            if (auto it = facts.find("boot"); it != facts.end()) {
-                boot = std::strtod(it->second.c_str(), nullptr);
-            }
-            task.profile = facts;
-            profileCases(cases, task.profile, boot);
-            for (auto& c : cases) {
-                add(std::move(c), false);
-            }
-        } catch (const util::Error& e) {
-            add(brokenCase("cannot drill: " + e.describe()));
-        } catch (const std::exception& e) {
-            add(brokenCase(std::string("cannot drill: internal error: ") + e.what()));
-        }
-        task.profile["wall"] =
-            seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count());
-        task.profile["harness.cpu"] = seconds(threadCpuSeconds() - cpuStart);
-    };
+    SuiteRun suite(loaded, outcomes, provider, options);
+    auto tasks = suite.tasks(run.startedAt);
 
     // Admission in scenario order: a drill starts when a job is free and its memory fits in
     // what the running ones leave (or nothing runs: an oversized drill runs alone).
@@ -232,7 +285,7 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
         costs.push_back(task.memoryMiB);
     }
     auto drillsStart = std::chrono::steady_clock::now();
-    runAdmitted(costs, jobs, options.memoryBudgetMiB, [&](std::size_t i) { runTask(tasks[i]); });
+    runAdmitted(costs, jobs, options.memoryBudgetMiB, [&](std::size_t i) { suite.run(tasks[i]); });
     double drillsWall = std::chrono::duration<double>(std::chrono::steady_clock::now() - drillsStart).count();
 
     for (auto& task : tasks) {
@@ -242,8 +295,7 @@ model::RunResult runScenarios(const scenario::LoadResult& loaded, const nixeval:
         run.suites.push_back(std::move(task.suite));
     }
     if (!tasks.empty()) {
-        std::lock_guard lock(providerMutex);
-        for (const auto& [k, v] : provider.properties()) {
+        for (const auto& [k, v] : suite.providerProperties()) {
             run.properties[k] = v;
         }
         run.properties["drills.jobs"] = std::to_string(jobs);

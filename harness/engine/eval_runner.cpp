@@ -176,6 +176,39 @@ std::optional<nlohmann::ordered_json> acceptedDocument(const model::Scenario& sc
     return std::nullopt;
 }
 
+namespace {
+
+CaseResult brokenEvalCase(const std::string& name, const std::string& group, const std::string& message) {
+    CaseResult c;
+    c.name = name;
+    c.scenario = name;
+    c.classname = group;
+    c.kind = "eval";
+    c.outcome = Outcome::Broken;
+    c.message = message;
+    return c;
+}
+
+/// The scenario judged against its evaluation; in accept mode a failing or unwritten one gets
+/// its expectations rewritten from the actual outputs first.
+CaseResult evalCase(const model::Scenario& s, const nixeval::EvalOutcome& outcome, bool accept) {
+    auto c = judgeScenario(s, outcome);
+    bool unwritten = !s.expect && s.expectError.empty();
+    if (accept && (c.outcome != Outcome::Passed || unwritten)) {
+        if (auto doc = acceptedDocument(s, outcome)) {
+            util::writeFileAtomic(s.file, scenario::formatScenarioDocument(*doc));
+            c = judgeScenario(
+                scenario::parseScenario(scenario::formatScenarioDocument(*doc), s.file, s.group, steps::catalogue()),
+                outcome);
+            c.output = "expectations rewritten from the actual outputs (accept mode)" +
+                       (c.output.empty() ? "" : "\n" + c.output);
+        }
+    }
+    return c;
+}
+
+} // namespace
+
 model::RunResult runEval(const scenario::LoadResult& loaded, const nixeval::NixEvaluator& evaluator,
                          const EvalRunOptions& options, std::vector<nixeval::EvalOutcome>* outcomesOut) {
     auto start = Clock::now();
@@ -214,43 +247,15 @@ model::RunResult runEval(const scenario::LoadResult& loaded, const nixeval::NixE
     };
 
     for (const auto& err : loaded.errors) {
-        CaseResult c;
-        c.name = std::filesystem::path(err.file).filename().string();
-        c.scenario = c.name;
-        c.classname = err.group;
-        c.kind = "eval";
-        c.outcome = Outcome::Broken;
-        c.message = "cannot load scenario: " + err.message;
-        add(suiteFor(err.group, err.file), std::move(c));
+        add(suiteFor(err.group, err.file), brokenEvalCase(std::filesystem::path(err.file).filename().string(),
+                                                          err.group, "cannot load scenario: " + err.message));
     }
 
     for (std::size_t i = 0; i < loaded.scenarios.size(); ++i) {
         const auto& s = loaded.scenarios[i];
         auto& suite = suiteFor(s.group, s.file);
-        if (!infraError.empty()) {
-            CaseResult c;
-            c.name = s.name;
-            c.scenario = s.name;
-            c.classname = s.group;
-            c.kind = "eval";
-            c.outcome = Outcome::Broken;
-            c.message = infraError;
-            add(suite, std::move(c));
-            continue;
-        }
-        auto c = judgeScenario(s, outcomes[i]);
-        bool unwritten = !s.expect && s.expectError.empty();
-        if (options.accept && (c.outcome != Outcome::Passed || unwritten)) {
-            if (auto doc = acceptedDocument(s, outcomes[i])) {
-                util::writeFileAtomic(s.file, scenario::formatScenarioDocument(*doc));
-                c = judgeScenario(scenario::parseScenario(scenario::formatScenarioDocument(*doc), s.file, s.group,
-                                                          steps::catalogue()),
-                                  outcomes[i]);
-                c.output = "expectations rewritten from the actual outputs (accept mode)" +
-                           (c.output.empty() ? "" : "\n" + c.output);
-            }
-        }
-        add(suite, std::move(c));
+        add(suite, infraError.empty() ? evalCase(s, outcomes[i], options.accept)
+                                      : brokenEvalCase(s.name, s.group, infraError));
     }
 
     for (auto& [name, suite] : suites) {

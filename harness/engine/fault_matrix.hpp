@@ -8,15 +8,10 @@
 
 namespace nixdrill::engine {
 
-/// The outcome the catalogue declares for a fault when a scenario does not (docs/drill-format.md).
-model::FaultExpect defaultExpectation(model::FaultKind kind);
-
-/// Every fault kind, in catalogue order.
-std::vector<model::FaultKind> allFaultKinds();
-
-/// Reads `all` or a comma-separated list of fault kinds.
+/// Reads `all` or a comma-separated list of fault kinds (catalogue names, each once, in the
+/// order given; `all` in catalogue order).
 /// @throws util::InputError naming the unknown kind.
-std::vector<model::FaultKind> parseFaultList(const std::string& list);
+std::vector<std::string> parseFaultList(const std::string& list);
 
 struct MatrixResult {
     std::vector<model::Scenario> variants;  ///< one per applicable kind, named `<scenario>@<kind>`
@@ -24,12 +19,12 @@ struct MatrixResult {
 };
 
 /// The variants of a drill scenario: its services, backup settings, seed data and guest, with
-/// steps that put the fault where it belongs (during a backup between two good ones, with
-/// restores of the snapshots around it; or injected after a backup) and the catalogue's
-/// expected outcome. Faults whose outcome is declared per job (everything acting on one job's
-/// run) apply to scenarios with exactly one enabled service and no hand-written jobs;
-/// pre-backup-hook-fails needs a preBackup that tests its marker.
-/// @throws util::InputError when the scenario has no drill.
-MatrixResult faultMatrix(const model::Scenario& scenario, const std::vector<model::FaultKind>& kinds);
+/// the steps each kind plans around itself (faults::FaultKind::planVariant) and the
+/// catalogue's expected outcome. Faults whose outcome is declared per job (everything acting
+/// on one job's run) apply to scenarios with exactly one enabled service and no hand-written
+/// jobs; a kind may rule itself out further (pre-backup-hook-fails needs a preBackup that tests
+/// its marker).
+/// @throws util::InputError when the scenario has no drill, or a kind is not in the catalogue.
+MatrixResult faultMatrix(const model::Scenario& scenario, const std::vector<std::string>& kinds);
 
 } // namespace nixdrill::engine

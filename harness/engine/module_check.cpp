@@ -185,104 +185,93 @@ std::string optionPathOfMessage(const std::string& message) {
     return "";
 }
 
-CaseResult compareWithModules(const model::Scenario& scenario, const nixeval::EvalOutcome& pure,
-                              const nixeval::EvalOutcome& modules) {
-    CaseResult c;
-    c.name = scenario.name;
-    c.scenario = scenario.name;
-    c.classname = "nixos-modules." + scenario.group;
-    c.kind = "eval-modules";
-    c.durationSeconds = modules.seconds;
-    const bool pureOk = pure.status == nixeval::EvalStatus::Ok;
-    const bool modulesOk = modules.status == nixeval::EvalStatus::Ok;
+namespace {
 
-    if (pureOk && modulesOk) {
-        // Containers: what a NixOS system gets of each (its timer's calendar, its service's
-        // script and packages); nix/lib's unit files for other systems have no NixOS option.
-        if (pure.value.contains("containers") && modules.value.contains("containers")) {
-            json expected = json::object();
-            for (const auto& [name, actual] : modules.value["containers"].items()) {
+/// Both accept the scenario: the modules must publish what nix/lib computes.
+void compareAccepted(const nixeval::EvalOutcome& pure, const nixeval::EvalOutcome& modules, CaseResult& c) {
+    // Containers: what a NixOS system gets of each (its timer's calendar, its service's
+    // script and packages); nix/lib's unit files for other systems have no NixOS option.
+    if (pure.value.contains("containers") && modules.value.contains("containers")) {
+        json expected = json::object();
+        for (const auto& [name, actual] : modules.value["containers"].items()) {
+            expected[name] = json::object();
+            const auto& p = pure.value["containers"].value(name, json::object());
+            for (const auto& [field, value] : actual.items()) {
+                expected[name][field] = p.value(field, json());
+            }
+        }
+        for (const auto& [name, value] : pure.value["containers"].items()) {
+            if (!modules.value["containers"].contains(name)) {
                 expected[name] = json::object();
-                const auto& p = pure.value["containers"].value(name, json::object());
-                for (const auto& [field, value] : actual.items()) {
-                    expected[name][field] = p.value(field, json());
-                }
-            }
-            for (const auto& [name, value] : pure.value["containers"].items()) {
-                if (!modules.value["containers"].contains(name)) {
-                    expected[name] = json::object();
-                }
-            }
-            auto diff = verify::diffJson(expected, modules.value["containers"], "/containers");
-            for (auto& m : diff) {
-                m.note =
-                    "option " + optionPathOfPointer(m.pointer) + ": the module system's value differs from nix/lib's";
-                c.mismatches.push_back(std::move(m));
             }
         }
-        for (const char* section : {"collector", "backup"}) {
-            if (!pure.value.contains(section) && !modules.value.contains(section)) {
-                continue;
-            }
-            auto diff = verify::diffJson(pure.value.value(section, json()), modules.value.value(section, json()),
-                                         std::string("/") + section);
-            c.mismatches.reserve(c.mismatches.size() + diff.size());
-            for (auto& m : diff) {
-                m.note =
-                    "option " + optionPathOfPointer(m.pointer) + ": the module system's value differs from nix/lib's";
-                c.mismatches.push_back(std::move(m));
-            }
+        auto diff = verify::diffJson(expected, modules.value["containers"], "/containers");
+        for (auto& m : diff) {
+            m.note = "option " + optionPathOfPointer(m.pointer) + ": the module system's value differs from nix/lib's";
+            c.mismatches.push_back(std::move(m));
         }
-        if (!c.mismatches.empty()) {
-            c.outcome = Outcome::Failed;
-            std::set<std::string> options;
-            for (const auto& m : c.mismatches) {
-                options.insert(optionPathOfPointer(m.pointer));
-            }
-            c.message = std::to_string(c.mismatches.size()) +
-                        " difference(s) between the NixOS modules and nix/lib, at " + *options.begin() +
-                        (options.size() > 1 ? " and " + std::to_string(options.size() - 1) + " other option(s)" : "");
-        } else {
-            c.output = "the NixOS modules publish what nix/lib computes (registrations, persistence" +
-                       std::string(pure.value.contains("backup") ? ", rendered jobs and their NixOS options)" : ")");
-        }
-        return c;
     }
-
-    if (pureOk) {
+    for (const char* section : {"collector", "backup"}) {
+        if (!pure.value.contains(section) && !modules.value.contains(section)) {
+            continue;
+        }
+        auto diff = verify::diffJson(pure.value.value(section, json()), modules.value.value(section, json()),
+                                     std::string("/") + section);
+        c.mismatches.reserve(c.mismatches.size() + diff.size());
+        for (auto& m : diff) {
+            m.note = "option " + optionPathOfPointer(m.pointer) + ": the module system's value differs from nix/lib's";
+            c.mismatches.push_back(std::move(m));
+        }
+    }
+    if (!c.mismatches.empty()) {
         c.outcome = Outcome::Failed;
-        auto errors = errorsOf(modules);
-        for (std::size_t i = 0; i < errors.size(); ++i) {
-            auto path = optionPathOfMessage(errors[i]);
-            c.mismatches.push_back({"/assertions/" + std::to_string(i), std::nullopt, json(firstLine(errors[i])),
-                                    "option " + (path.empty() ? std::string("(not named)") : path) +
-                                        ": rejected by the NixOS modules, accepted by nix/lib"});
+        std::set<std::string> options;
+        for (const auto& m : c.mismatches) {
+            options.insert(optionPathOfPointer(m.pointer));
         }
-        auto first = optionPathOfMessage(errors.front());
-        c.message = std::string(modules.status == nixeval::EvalStatus::Invalid ? "a NixOS module assertion fails"
-                                                                               : "the module system refuses it") +
-                    (first.empty() ? "" : " at " + first) +
-                    ", but nix/lib accepts the scenario: " + firstLine(errors.front());
-        c.output = modules.message;
-        return c;
+        c.message = std::to_string(c.mismatches.size()) + " difference(s) between the NixOS modules and nix/lib, at " +
+                    *options.begin() +
+                    (options.size() > 1 ? " and " + std::to_string(options.size() - 1) + " other option(s)" : "");
+    } else {
+        c.output = "the NixOS modules publish what nix/lib computes (registrations, persistence" +
+                   std::string(pure.value.contains("backup") ? ", rendered jobs and their NixOS options)" : ")");
     }
+}
 
-    auto pureErrors = errorsOf(pure);
-    if (modulesOk) {
-        c.outcome = Outcome::Failed;
-        for (std::size_t i = 0; i < pureErrors.size(); ++i) {
-            auto path = optionPathOfMessage(pureErrors[i]);
-            c.mismatches.push_back({"/errors/" + std::to_string(i), json(firstLine(pureErrors[i])), std::nullopt,
-                                    "option " + (path.empty() ? std::string("(not named)") : path) +
-                                        ": rejected by nix/lib, no NixOS module assertion fails"});
-        }
-        auto first = optionPathOfMessage(pureErrors.front());
-        c.message = "nix/lib rejects the scenario" + (first.empty() ? "" : " at " + first) +
-                    ", but the NixOS modules accept it (no assertion fails)";
-        return c;
+/// nix/lib accepts it, the modules reject it.
+void modulesReject(const nixeval::EvalOutcome& modules, CaseResult& c) {
+    c.outcome = Outcome::Failed;
+    auto errors = errorsOf(modules);
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+        auto path = optionPathOfMessage(errors[i]);
+        c.mismatches.push_back({"/assertions/" + std::to_string(i), std::nullopt, json(firstLine(errors[i])),
+                                "option " + (path.empty() ? std::string("(not named)") : path) +
+                                    ": rejected by the NixOS modules, accepted by nix/lib"});
     }
+    auto first = optionPathOfMessage(errors.front());
+    c.message = std::string(modules.status == nixeval::EvalStatus::Invalid ? "a NixOS module assertion fails"
+                                                                           : "the module system refuses it") +
+                (first.empty() ? "" : " at " + first) +
+                ", but nix/lib accepts the scenario: " + firstLine(errors.front());
+    c.output = modules.message;
+}
 
-    // Both reject it: the modules must name an option nix/lib names.
+/// nix/lib rejects it, the modules accept it.
+void modulesAccept(const std::vector<std::string>& pureErrors, CaseResult& c) {
+    c.outcome = Outcome::Failed;
+    for (std::size_t i = 0; i < pureErrors.size(); ++i) {
+        auto path = optionPathOfMessage(pureErrors[i]);
+        c.mismatches.push_back({"/errors/" + std::to_string(i), json(firstLine(pureErrors[i])), std::nullopt,
+                                "option " + (path.empty() ? std::string("(not named)") : path) +
+                                    ": rejected by nix/lib, no NixOS module assertion fails"});
+    }
+    auto first = optionPathOfMessage(pureErrors.front());
+    c.message = "nix/lib rejects the scenario" + (first.empty() ? "" : " at " + first) +
+                ", but the NixOS modules accept it (no assertion fails)";
+}
+
+/// Both reject it: the modules must name an option nix/lib names.
+void compareRejections(const std::vector<std::string>& pureErrors, const nixeval::EvalOutcome& modules, CaseResult& c) {
     std::vector<std::string> purePaths;
     for (const auto& e : pureErrors) {
         purePaths.push_back(optionPathOfMessage(e));
@@ -334,6 +323,29 @@ CaseResult compareWithModules(const model::Scenario& scenario, const nixeval::Ev
                           "reports too: " +
                               firstLine(moduleErrors.front()) + "\n") +
                    out;
+    }
+}
+
+} // namespace
+
+CaseResult compareWithModules(const model::Scenario& scenario, const nixeval::EvalOutcome& pure,
+                              const nixeval::EvalOutcome& modules) {
+    CaseResult c;
+    c.name = scenario.name;
+    c.scenario = scenario.name;
+    c.classname = "nixos-modules." + scenario.group;
+    c.kind = "eval-modules";
+    c.durationSeconds = modules.seconds;
+    const bool pureOk = pure.status == nixeval::EvalStatus::Ok;
+    const bool modulesOk = modules.status == nixeval::EvalStatus::Ok;
+    if (pureOk && modulesOk) {
+        compareAccepted(pure, modules, c);
+    } else if (pureOk) {
+        modulesReject(modules, c);
+    } else if (modulesOk) {
+        modulesAccept(errorsOf(pure), c);
+    } else {
+        compareRejections(errorsOf(pure), modules, c);
     }
     return c;
 }

@@ -38,10 +38,11 @@ struct Injected {
 
 /// Injects `fault` into `target`; which file and which byte are chosen from `seed`, so a drill
 /// is repeatable. Wrong password: the file gets `otherSecret` (the caller redacts it).
-/// kill-mid-backup and power-loss inject nothing here: they act on a running job
-/// (resticWritingCommand, Guest::powerCycle), which the drill engine orchestrates.
+/// The fault's kind does it (FaultKind::inject); kill-mid-backup and power-loss only add data
+/// here: they act on the running job (FaultKind::jobEffect: resticWritingCommand,
+/// Guest::powerCycle), which the drill engine orchestrates.
 /// @throws guest::CommandFailed when the guest cannot be changed (e.g. no pack file to flip),
-///         and whatever Guest::exec throws.
+///         util::InputError for a kind not in the catalogue, and whatever Guest::exec throws.
 Injected inject(guest::Guest& guest, const model::Fault& fault, const Target& target, std::uint64_t seed,
                 const std::string& otherSecret, std::chrono::milliseconds timeout);
 

@@ -13,23 +13,6 @@ namespace nixdrill::model {
 /// The scenario format version this harness reads (see docs/scenario-format.md).
 inline constexpr const char* scenarioFormat = "nixdrill-scenario/1";
 
-/// The faults of the catalogue (docs/drill-format.md, "Faults").
-enum class FaultKind {
-    WrongPassword,      ///< during a backup: the password file holds another secret
-    RepositoryMissing,  ///< during a backup: an empty read-only file system hides the repository
-    PreBackupHookFails, ///< during a backup: a marker file the scenario's preBackup tests exists
-    BitFlip,            ///< inject: one byte of the largest pack file flipped
-    DeleteIndex,        ///< inject: one index file removed
-    KillMidBackup,      ///< during a backup: restic SIGKILLed while it holds its lock and writes
-    PowerLoss,          ///< during a backup: the domain is destroyed (power cut) and booted again
-    DiskFull,           ///< during a backup: the repository's small file system is filled up
-    UnitRefusesToStop,  ///< during a backup: a service unit's stop hangs past its TimeoutStopSec
-    ClockJump,          ///< during a backup: the guest clock jumps forward months before the job runs
-    IoErrors,           ///< during a backup: reads of one backed-up file fail with EIO (device-mapper)
-    ZfsStaleSnapshot,   ///< during a backup: a snapshot named like the job's, left by a crashed run
-    ZfsPoolFull,        ///< during a backup: the job's ZFS pool is filled up before its snapshot
-};
-
 /// What a fault must lead to; unset fields are not checked.
 struct FaultExpect {
     std::optional<std::string> category;     ///< metrics category of the job's run (fatal, ok, ...)
@@ -47,7 +30,8 @@ struct FaultExpect {
 };
 
 struct Fault {
-    FaultKind kind = FaultKind::WrongPassword;
+    /// Its kind in the fault catalogue ("kill-mid-backup"; harness/faults/kinds, docs/drill-format.md).
+    std::string kind;
     FaultExpect expect;
     unsigned days = 0; ///< ClockJump: how far forward
 };

@@ -15,28 +15,6 @@ namespace {
 
 using Reader = JsonReader;
 
-struct FaultInfo {
-    const char* name;
-    model::FaultKind kind;
-    bool duringBackup; ///< true: on a backup step; false: a standalone inject step
-};
-
-const FaultInfo faultKinds[] = {
-    {"wrong-password", model::FaultKind::WrongPassword, true},
-    {"repository-missing", model::FaultKind::RepositoryMissing, true},
-    {"pre-backup-hook-fails", model::FaultKind::PreBackupHookFails, true},
-    {"bit-flip", model::FaultKind::BitFlip, false},
-    {"delete-index", model::FaultKind::DeleteIndex, false},
-    {"kill-mid-backup", model::FaultKind::KillMidBackup, true},
-    {"power-loss", model::FaultKind::PowerLoss, true},
-    {"repository-disk-full", model::FaultKind::DiskFull, true},
-    {"unit-refuses-to-stop", model::FaultKind::UnitRefusesToStop, true},
-    {"clock-jump", model::FaultKind::ClockJump, true},
-    {"io-errors", model::FaultKind::IoErrors, true},
-    {"zfs-stale-snapshot", model::FaultKind::ZfsStaleSnapshot, true},
-    {"zfs-pool-full", model::FaultKind::ZfsPoolFull, true},
-};
-
 bool isDatasetName(const std::string& name) {
     if (name.empty() || name.front() == '/' || name.back() == '/' || name.find("//") != std::string::npos) {
         return false;
@@ -157,8 +135,7 @@ model::DrillStep parseStep(const Reader& r, const ordered_json& s, const std::st
         syntax->parseStep(in, step);
     }
     step.name = r.string(s, p, "name",
-                         std::to_string(index + 1) + "-" +
-                             (step.fault ? "fault-" + std::string(toString(step.fault->kind)) : step.action));
+                         std::to_string(index + 1) + "-" + (step.fault ? "fault-" + step.fault->kind : step.action));
     if (s.contains("retries")) {
         // Only steps that repeat cleanly: they read the repository or rewrite their own target.
         // A repeated backup would add snapshots, a repeated fault would blur its declared outcome.
@@ -181,14 +158,6 @@ model::DrillStep parseStep(const Reader& r, const ordered_json& s, const std::st
 
 } // namespace
 
-std::string knownFaultKinds() {
-    std::string out;
-    for (const auto& k : faultKinds) {
-        out += (out.empty() ? "" : ", ") + std::string(k.name);
-    }
-    return out;
-}
-
 std::string snapshotRef(const StepInput& in, const char* key) {
     if (!in.json.contains(key)) {
         return "latest";
@@ -204,33 +173,6 @@ std::string snapshotRef(const StepInput& in, const char* key) {
     in.reader.fail(in.pointer + "/" + key, "expected \"latest\" or the number (1-" +
                                                std::to_string(in.history.backups) +
                                                ") of a backup step before this one");
-}
-
-std::string_view toString(model::FaultKind kind) noexcept {
-    for (const auto& k : faultKinds) {
-        if (k.kind == kind) {
-            return k.name;
-        }
-    }
-    return "unknown";
-}
-
-std::optional<model::FaultKind> faultKindNamed(const std::string& name) {
-    for (const auto& k : faultKinds) {
-        if (name == k.name) {
-            return k.kind;
-        }
-    }
-    return std::nullopt;
-}
-
-bool injectedDuringBackup(model::FaultKind kind) noexcept {
-    for (const auto& k : faultKinds) {
-        if (k.kind == kind) {
-            return k.duringBackup;
-        }
-    }
-    return false;
 }
 
 model::Drill parseDrill(const ordered_json& section, const std::string& file, const StepCatalogue& catalogue) {

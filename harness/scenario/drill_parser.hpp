@@ -14,12 +14,4 @@ namespace nixdrill::scenario {
 /// @throws util::InputError "FILE: /drill/...: message" for anything malformed or unknown.
 model::Drill parseDrill(const nlohmann::ordered_json& section, const std::string& file, const StepCatalogue& catalogue);
 
-std::string_view toString(model::FaultKind kind) noexcept;
-/// The fault kind of a catalogue name ("kill-mid-backup"), if there is one.
-std::optional<model::FaultKind> faultKindNamed(const std::string& name);
-/// Whether the fault acts during a backup step (or is injected by an inject step).
-bool injectedDuringBackup(model::FaultKind kind) noexcept;
-/// "wrong-password, repository-missing, ...": every fault kind, for messages.
-std::string knownFaultKinds();
-
 } // namespace nixdrill::scenario

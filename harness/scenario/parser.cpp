@@ -52,10 +52,8 @@ const std::set<std::string> knownKeys = {"$schema", "format", "name",        "de
                                          "backup",  "expect", "expectError", "drill",       "containers"};
 const std::set<std::string> expectSections = {"collector", "backup", "containers"};
 
-} // namespace
-
-model::Scenario parseScenario(const std::string& text, const std::string& file, const std::string& group,
-                              const StepCatalogue& catalogue) {
+/// The scenario's text as JSON, or an InputError with the line and column of the problem.
+ordered_json parseDocument(const std::string& text, const std::string& file) {
     // Far deeper than any scenario needs, far shallower than what overflows the stack.
     constexpr std::size_t maxDepth = 512;
     if (auto at = util::findJsonNestingBeyond(text, maxDepth); at != std::string::npos) {
@@ -63,9 +61,8 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
         throw InputError(file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
                          ": JSON nested deeper than " + std::to_string(maxDepth) + " levels");
     }
-    ordered_json doc;
     try {
-        doc = ordered_json::parse(text);
+        return ordered_json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
         // nlohmann's byte index is 1-based and points at the last character read.
         auto pos = util::positionOf(text, e.byte == 0 ? 0 : e.byte - 1);
@@ -79,7 +76,10 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
         auto bracket = what.find("] ");
         throw InputError(file + ": " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
     }
+}
 
+/// The document's keys, format, name and description.
+void parseHeader(const ordered_json& doc, const std::string& file, model::Scenario& s) {
     if (!doc.is_object()) {
         contentError(file, "", "a scenario is a JSON object, got " + typeName(doc));
     }
@@ -90,10 +90,6 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
                          "expectError, drill)");
         }
     }
-
-    model::Scenario s;
-    s.file = file;
-    s.group = group;
     if (!doc.contains("format")) {
         contentError(file, "/format", std::string("missing; this harness reads \"") + model::scenarioFormat + "\"");
     }
@@ -103,7 +99,6 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
                      "unsupported format \"" + doc["format"].get<std::string>() + "\"; this harness reads \"" +
                          model::scenarioFormat + "\"");
     }
-
     if (doc.contains("name")) {
         requireType(file, "/name", doc["name"], doc["name"].is_string() && !doc["name"].get<std::string>().empty(),
                     "a non-empty string");
@@ -115,7 +110,10 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
         requireType(file, "/description", doc["description"], doc["description"].is_string(), "a string");
         s.description = doc["description"].get<std::string>();
     }
+}
 
+/// The system under test: service contracts, backup settings, container backups.
+void parseInputs(const ordered_json& doc, const std::string& file, model::Scenario& s) {
     if (!doc.contains("services")) {
         contentError(file, "/services", "missing (the service contracts, an object; may be empty)");
     }
@@ -140,7 +138,10 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
         }
         s.containers = doc["containers"];
     }
+}
 
+/// What the evaluation must give: outputs (/expect) or an error (/expectError).
+void parseExpectations(const ordered_json& doc, const std::string& file, model::Scenario& s) {
     if (doc.contains("expect")) {
         const auto& expect = doc["expect"];
         requireType(file, "/expect", expect, expect.is_object(), "an object");
@@ -168,6 +169,19 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
             contentError(file, "/expectError", "a scenario expects either outputs (/expect) or an error, not both");
         }
     }
+}
+
+} // namespace
+
+model::Scenario parseScenario(const std::string& text, const std::string& file, const std::string& group,
+                              const StepCatalogue& catalogue) {
+    ordered_json doc = parseDocument(text, file);
+    model::Scenario s;
+    s.file = file;
+    s.group = group;
+    parseHeader(doc, file, s);
+    parseInputs(doc, file, s);
+    parseExpectations(doc, file, s);
     if (doc.contains("drill")) {
         if (!s.backup) {
             contentError(file, "/drill", "a drill runs the rendered backup jobs: the scenario needs /backup settings");

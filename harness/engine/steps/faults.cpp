@@ -8,7 +8,7 @@
 #include "engine/steps/retention.hpp"
 #include "engine/steps/steps.hpp"
 #include "faults/fault.hpp"
-#include "scenario/drill_parser.hpp"
+#include "faults/kind.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -23,8 +23,8 @@ using guest::shellQuote;
 
 namespace {
 
-std::string faultName(const model::Fault& fault) {
-    return std::string(scenario::toString(fault.kind));
+const std::string& faultName(const model::Fault& fault) {
+    return fault.kind;
 }
 
 /// io-errors: a seeded, non-empty, covered file of the job's first path with a plain ASCII
@@ -92,12 +92,13 @@ void powerCut(DrillContext& ctx) {
 void runFaultedJobs(DrillContext& ctx, const model::Fault& fault, const std::string& repository) {
     auto& m = ctx.client();
     auto units = drill::jobUnits(ctx.plan);
-    if (fault.kind != model::FaultKind::KillMidBackup && fault.kind != model::FaultKind::PowerLoss) {
+    auto effect = faults::kindOf(fault).jobEffect();
+    if (effect == faults::JobEffect::None) {
         auto started = m.sh("systemctl start" + units);
         ctx.note("$ systemctl start" + units + "\n  exit " + std::to_string(started.exitCode));
         return;
     }
-    bool kill = fault.kind == model::FaultKind::KillMidBackup;
+    bool kill = effect == faults::JobEffect::Kill;
     if (!kill) {
         // What was written before this backup has long reached the disk on a real machine
         // (writeback runs every few seconds); the power cut is to hit this backup only.
@@ -121,59 +122,62 @@ const std::set<std::string> categories = {
     "ok",     "fatal",   "incomplete", "repository_missing", "locked",  "wrong_password", "interrupted",
     "killed", "timeout", "oom",        "prepare_failed",     "storage", "unknown"};
 
-/// The fault's kind and whether it fits the step and the drill.
+/// The fault's kind and whether it fits the step and the drill; the kind's own keys and checks.
 model::Fault parseFaultKind(const scenario::StepInput& in, const nlohmann::ordered_json& f, const std::string& p,
                             const std::string& action) {
     const auto& r = in.reader;
     auto name = r.string(f, p, "kind", "");
-    auto kind = scenario::faultKindNamed(name);
+    const auto* kind = faults::faultKindNamed(name);
     if (!kind) {
-        r.fail(p + "/kind", "unknown fault kind \"" + name + "\" (known: " + scenario::knownFaultKinds() + ")");
+        r.fail(p + "/kind", "unknown fault kind \"" + name + "\" (known: " + faults::knownFaultKinds() + ")");
     }
-    bool duringBackup = scenario::injectedDuringBackup(*kind);
-    if (duringBackup && action != "backup") {
+    if (kind->duringBackup() && action != "backup") {
         r.fail(p + "/kind", "fault \"" + name + "\" is injected during a backup step, not an " + action + " step");
     }
-    if (!duringBackup && action != "inject") {
+    if (!kind->duringBackup() && action != "inject") {
         r.fail(p + "/kind", "fault \"" + name + "\" is injected by an inject step between steps");
     }
-    model::Fault fault;
-    fault.kind = *kind;
-    if (f.contains("days") && fault.kind != model::FaultKind::ClockJump) {
-        r.fail(p + "/days", "only applies to the clock-jump fault");
-    }
-    if (fault.kind == model::FaultKind::ClockJump) {
-        if (!f.contains("days")) {
-            r.fail(p + "/days", "clock-jump needs how many days the clock jumps forward");
+    auto own = kind->keys();
+    for (const auto& [key, value] : f.items()) {
+        if (key == "kind" || key == "expect" || std::find(own.begin(), own.end(), key) != own.end()) {
+            continue;
         }
-        fault.days = r.number(f, p, "days", 0, 1, 36500);
+        for (const auto* other : faults::faultKinds()) {
+            auto theirs = other->keys();
+            if (std::find(theirs.begin(), theirs.end(), key) != theirs.end()) {
+                r.fail(p + "/" + key, "only applies to the " + std::string(other->name()) + " fault");
+            }
+        }
     }
-    if (fault.kind == model::FaultKind::PowerLoss && in.drill.repositoryDiskMiB > 0) {
-        r.fail(p + "/kind", "power-loss cannot be combined with /drill/repositoryDiskMiB (the loop-mounted repository "
-                            "disk is not mounted again at boot)");
-    }
-    if (fault.kind == model::FaultKind::DiskFull && in.drill.repositoryDiskMiB == 0) {
-        r.fail(p + "/kind", "repository-disk-full needs a small repository disk: set /drill/repositoryDiskMiB");
-    }
-    if ((fault.kind == model::FaultKind::ZfsStaleSnapshot || fault.kind == model::FaultKind::ZfsPoolFull) &&
-        !in.drill.zfs) {
-        r.fail(p + "/kind", name + " needs a ZFS pool: set /drill/zfs (and backup.useSnapshots on a service)");
-    }
+    model::Fault fault;
+    fault.kind = name;
+    kind->parse(r, f, p, in.drill, fault);
     return fault;
+}
+
+/// Every key a fault object may have: kind, expect and each kind's own.
+std::set<std::string> faultKeys() {
+    std::set<std::string> keys{"kind", "expect"};
+    for (const auto* k : faults::faultKinds()) {
+        for (auto& key : k->keys()) {
+            keys.insert(std::move(key));
+        }
+    }
+    return keys;
 }
 
 /// A step's fault: its kind and its declared expected outcome.
 model::Fault parseFault(const scenario::StepInput& in, const nlohmann::ordered_json& f, const std::string& p,
                         const std::string& action) {
     const auto& r = in.reader;
-    r.onlyKeys(f, p, {"kind", "expect", "days"});
+    r.onlyKeys(f, p, faultKeys());
     auto fault = parseFaultKind(in, f, p, action);
     if (!f.contains("expect")) {
         r.fail(p + "/expect", "a fault needs a declared expected outcome");
     }
     const auto& e = f["expect"];
     std::string ep = p + "/expect";
-    if (scenario::injectedDuringBackup(fault.kind)) {
+    if (faults::kindOf(fault).duringBackup()) {
         r.onlyKeys(e, ep,
                    {"category", "status", "lastSuccess", "unitsRunning", "snapshot", "repositoryUnchanged", "lockLeft",
                     "retentionHolds"});
@@ -266,7 +270,7 @@ private:
             fingerprints[job.repository] = faults::repositoryFingerprint(m.guest(), job.repository, m.stepTimeout());
         }
         // io-errors makes the data unreadable: its manifest is taken before (same bytes).
-        bool manifestAfterInjection = fault.kind != model::FaultKind::IoErrors;
+        bool manifestAfterInjection = !faults::kindOf(fault).hidesData();
         if (!manifestAfterInjection) {
             recordManifests(ctx, number);
         }

@@ -6,6 +6,7 @@
 #include "engine/drill/jobs.hpp"
 #include "engine/drill/text.hpp"
 #include "engine/steps/steps.hpp"
+#include "faults/kind.hpp"
 
 #include <algorithm>
 #include <set>
@@ -92,7 +93,7 @@ public:
             std::vector<std::string> ignored;
             loadCaptures(ctx, window.number, ignored);
         }
-        if (window.fault->kind != model::FaultKind::PowerLoss) {
+        if (faults::kindOf(*window.fault).jobEffect() != faults::JobEffect::PowerCut) {
             // Whatever failed, cleanup destroys the snapshot (a power cut leaves it to the next run).
             checkAfterRun(ctx, false, window.failures);
         }

@@ -1,6 +1,7 @@
 ///@file Tests of the fault matrix: which kinds apply, the steps and expectations of a variant.
 #include "engine/fault_matrix.hpp"
 #include "engine/steps/registry.hpp"
+#include "faults/kind.hpp"
 #include "scenario/parser.hpp"
 #include "util/error.hpp"
 
@@ -8,7 +9,6 @@
 #include <set>
 
 using namespace nixdrill;
-using model::FaultKind;
 
 namespace {
 
@@ -31,13 +31,18 @@ BOOST_AUTO_TEST_CASE(fault_lists_are_parsed_and_unknown_kinds_refused) {
     BOOST_TEST(engine::parseFaultList("all").size() == 13u);
     auto two = engine::parseFaultList("bit-flip,kill-mid-backup,bit-flip");
     BOOST_TEST(two.size() == 2u);
-    BOOST_TEST((two[0] == FaultKind::BitFlip && two[1] == FaultKind::KillMidBackup));
+    BOOST_TEST((two[0] == "bit-flip" && two[1] == "kill-mid-backup"));
     BOOST_CHECK_THROW(engine::parseFaultList("bit-flop"), util::InputError);
     BOOST_CHECK_THROW(engine::parseFaultList(""), util::InputError);
+    // "all" is the catalogue, in its order.
+    auto all = engine::parseFaultList("all");
+    BOOST_TEST(all.front() == "wrong-password");
+    BOOST_TEST(all.back() == "zfs-pool-full");
+    BOOST_CHECK_THROW(engine::faultMatrix(drillScenario(oneService), {"bit-flop"}), util::InputError);
 }
 
 BOOST_AUTO_TEST_CASE(a_single_service_scenario_gets_every_kind) {
-    auto m = engine::faultMatrix(drillScenario(oneService), engine::allFaultKinds());
+    auto m = engine::faultMatrix(drillScenario(oneService), engine::parseFaultList("all"));
     BOOST_TEST(m.variants.size() == 11u);
     // The ZFS kinds need a pool and a snapshot job.
     BOOST_REQUIRE_EQUAL(m.notApplicable.size(), 2u);
@@ -53,7 +58,7 @@ BOOST_AUTO_TEST_CASE(a_single_service_scenario_gets_every_kind) {
 }
 
 BOOST_AUTO_TEST_CASE(a_backup_fault_sits_between_good_backups_and_restores_around_it) {
-    auto m = engine::faultMatrix(drillScenario(oneService), {FaultKind::KillMidBackup});
+    auto m = engine::faultMatrix(drillScenario(oneService), {"kill-mid-backup"});
     BOOST_REQUIRE_EQUAL(m.variants.size(), 1u);
     const auto& steps = m.variants[0].drill->steps;
     BOOST_REQUIRE_EQUAL(steps.size(), 8u);
@@ -68,7 +73,7 @@ BOOST_AUTO_TEST_CASE(a_backup_fault_sits_between_good_backups_and_restores_aroun
 }
 
 BOOST_AUTO_TEST_CASE(disk_full_gets_a_repository_disk_and_clock_jump_its_days) {
-    auto m = engine::faultMatrix(drillScenario(oneService), {FaultKind::DiskFull, FaultKind::ClockJump});
+    auto m = engine::faultMatrix(drillScenario(oneService), {"repository-disk-full", "clock-jump"});
     BOOST_REQUIRE_EQUAL(m.variants.size(), 2u);
     BOOST_TEST(m.variants[0].drill->repositoryDiskMiB >= 24u);
     BOOST_TEST(*m.variants[0].drill->steps[2].fault->expect.category == "storage");
@@ -80,8 +85,8 @@ BOOST_AUTO_TEST_CASE(disk_full_gets_a_repository_disk_and_clock_jump_its_days) {
 BOOST_AUTO_TEST_CASE(per_job_faults_need_one_service_and_the_hook_its_marker) {
     auto m = engine::faultMatrix(
         drillScenario(R"({"a": {"enable": true, "dataDir": "/a"}, "b": {"enable": true, "dataDir": "/b"}})"),
-        engine::allFaultKinds());
-    std::set<FaultKind> kinds;
+        engine::parseFaultList("all"));
+    std::set<std::string> kinds;
     for (const auto& v : m.variants) {
         for (const auto& s : v.drill->steps) {
             if (s.fault) {
@@ -89,11 +94,10 @@ BOOST_AUTO_TEST_CASE(per_job_faults_need_one_service_and_the_hook_its_marker) {
             }
         }
     }
-    BOOST_TEST((kinds == std::set<FaultKind>{FaultKind::WrongPassword, FaultKind::RepositoryMissing, FaultKind::BitFlip,
-                                             FaultKind::DeleteIndex}));
+    BOOST_TEST((kinds == std::set<std::string>{"wrong-password", "repository-missing", "bit-flip", "delete-index"}));
     BOOST_TEST(m.notApplicable.size() == 9u);
-    auto noHook = engine::faultMatrix(drillScenario(R"({"a": {"enable": true, "dataDir": "/a"}})"),
-                                      {FaultKind::PreBackupHookFails});
+    auto noHook =
+        engine::faultMatrix(drillScenario(R"({"a": {"enable": true, "dataDir": "/a"}})"), {"pre-backup-hook-fails"});
     BOOST_TEST(noHook.variants.empty());
     BOOST_REQUIRE_EQUAL(noHook.notApplicable.size(), 1u);
     BOOST_TEST(noHook.notApplicable[0].find("preBackup") != std::string::npos);
@@ -108,7 +112,7 @@ BOOST_AUTO_TEST_CASE(zfs_faults_apply_to_a_snapshot_job_on_a_pool) {
       "drill": {"seed": 4, "zfs": {"pool": "tank", "datasets": ["tank/app"]},
                 "steps": [{"action": "backup"}, {"action": "restore"}]}})",
                                      "z.json", "g", nixdrill::engine::steps::catalogue());
-    auto m = engine::faultMatrix(s, {FaultKind::ZfsStaleSnapshot, FaultKind::ZfsPoolFull});
+    auto m = engine::faultMatrix(s, {"zfs-stale-snapshot", "zfs-pool-full"});
     BOOST_REQUIRE_EQUAL(m.variants.size(), 2u);
     BOOST_TEST(m.notApplicable.empty());
     const auto& stale = m.variants[0].drill->steps[2];

@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(faults_with_declared_outcomes) {
     BOOST_TEST(!steps[0].fault.has_value());
     BOOST_REQUIRE(steps[1].fault.has_value());
     BOOST_TEST(steps[1].name == "2-fault-wrong-password");
-    BOOST_TEST((steps[1].fault->kind == model::FaultKind::WrongPassword));
+    BOOST_TEST((steps[1].fault->kind == "wrong-password"));
     BOOST_TEST(*steps[1].fault->expect.category == "fatal");
     BOOST_TEST(*steps[1].fault->expect.status == 0);
     BOOST_TEST(*steps[1].fault->expect.lastSuccess == "kept");
@@ -280,6 +280,17 @@ BOOST_AUTO_TEST_CASE(each_familys_rules) {
           "/drill/steps/0/fault/days: clock-jump needs how many days");
     fails(R"({"steps": [{"action": "backup", "fault": {"kind": "bit-flip", "expect": {"checkDetects": true}}}]})",
           "is injected by an inject step between steps");
+    // a kind's own keys (clock-jump: days) belong to it alone; the list of keys is the union
+    fails(
+        R"({"steps": [{"action": "backup", "fault": {"kind": "wrong-password", "days": 3, "expect": {"snapshot": false}}}]})",
+        "/drill/steps/0/fault/days: only applies to the clock-jump fault");
+    fails(
+        R"({"steps": [{"action": "backup", "fault": {"kind": "wrong-password", "hours": 3, "expect": {"snapshot": false}}}]})",
+        "/drill/steps/0/fault/hours: unknown key (known: days, expect, kind)");
+    fails(R"({"steps": [{"action": "backup", "fault": {"kind": "flood", "expect": {"snapshot": false}}}]})",
+          "/drill/steps/0/fault/kind: unknown fault kind \"flood\" (known: wrong-password, repository-missing, "
+          "pre-backup-hook-fails, bit-flip, delete-index, kill-mid-backup, power-loss, repository-disk-full, "
+          "unit-refuses-to-stop, clock-jump, io-errors, zfs-stale-snapshot, zfs-pool-full)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
