@@ -11,6 +11,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/vm.sh
+. "$(dirname "$0")/../lib/vm.sh"
 scenario=$root/scenarios/postgres/drill-postgres.json
 ours() { virsh -c qemu:///system list --all --name 2>/dev/null | grep -c -- '-drill-postgres$' || true; }
 
