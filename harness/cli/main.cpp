@@ -16,6 +16,7 @@
 #include "scenario/parser.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/process.hpp"
 #include "util/text.hpp"
 #include "vm/connection.hpp"
 #include "vm/signal_cleanup.hpp"
@@ -256,6 +257,9 @@ int runReportCommand(const cli::Options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // Before anything writes to a socket or pipe: a libvirtd restarted mid-drill must end the
+    // step Broken with reports written, not kill the run by SIGPIPE.
+    util::keepBrokenPipesFromKilling();
     std::vector<std::string> args(argv + 1, argv + argc);
     const char* acceptEnv = std::getenv("NIXDRILL_ACCEPT");
     cli::Options o;

@@ -6,11 +6,26 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/process.hpp>
+#include <csignal>
 #include <future>
 
 namespace bp = boost::process;
 
 namespace nixdrill::util {
+
+namespace {
+
+extern "C" void onBrokenPipe(int) {}
+
+} // namespace
+
+void keepBrokenPipesFromKilling() {
+    struct sigaction action {};
+    action.sa_handler = onBrokenPipe;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGPIPE, &action, nullptr);
+}
 
 ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOptions& options) {
     if (argv.empty()) {

@@ -31,6 +31,12 @@ struct ProcessResult {
 /// @throws TimeoutError when it outlives options.deadline (the child is killed first).
 ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
+/// Makes a write to a pipe or socket whose reader has gone fail with EPIPE (an error the
+/// caller reports) instead of SIGPIPE killing the process without reports or cleanup: libvirt
+/// writes to libvirtd's socket, runProcess to a child's stdin. A no-op handler, not SIG_IGN, so
+/// that children still start with the default action. Idempotent; main calls it first.
+void keepBrokenPipesFromKilling();
+
 /// Quotes argv for messages, shell style; never used to run anything.
 std::string quoteCommand(const std::vector<std::string>& argv);
 

@@ -2,6 +2,7 @@
 #include "vm/signal_cleanup.hpp"
 
 #include "util/error.hpp"
+#include "util/process.hpp"
 #include "vm/libvirt_error.hpp"
 
 #include <atomic>
@@ -65,6 +66,7 @@ void installSignalCleanup() {
     static std::once_flag once;
     std::call_once(once, [] {
         detail::initLibvirt();
+        util::keepBrokenPipesFromKilling(); // libvirt writes to libvirtd's socket
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) {
             throw util::SystemError(std::string("cannot create the signal cleanup pipe: ") + std::strerror(errno));
