@@ -1,4 +1,6 @@
-///@file A real drill whose restored data has one byte flipped must fail, naming the file.
+///@file Real drills whose restored data is changed must fail the restore step, naming the file:
+/// one flipped byte of seeded data, and a dump written by a preBackup hook that differs from the
+/// one restic read.
 #include "../unit/support/golden.hpp"
 #include "cli/libvirt_provider.hpp"
 #include "engine/drill_runner.hpp"
@@ -12,12 +14,12 @@
 
 using namespace nixdrill;
 
-BOOST_AUTO_TEST_SUITE(vm_drill_corruption)
+namespace {
 
-BOOST_AUTO_TEST_CASE(one_flipped_restored_byte_fails_the_restore_step) {
+/// Runs the shipped drill `file` (under scenarios/drills) in a real guest with `options`.
+std::vector<model::CaseResult> runShippedDrill(const std::string& file, const engine::DrillOptions& options) {
     auto root = test::sourceRoot();
-    auto loaded = scenario::loadScenarios({root / "scenarios/drills/drill-single-service.json"},
-                                          nixdrill::engine::steps::catalogue());
+    auto loaded = scenario::loadScenarios({root / "scenarios/drills" / file}, nixdrill::engine::steps::catalogue());
     BOOST_REQUIRE(loaded.errors.empty());
     const auto& s = loaded.scenarios.at(0);
     nixeval::NixEvaluator evaluator({root / "nix", "nix-instantiate", std::chrono::minutes(5)});
@@ -27,6 +29,16 @@ BOOST_AUTO_TEST_CASE(one_flipped_restored_byte_fails_the_restore_step) {
 
     cli::LibvirtGuestProvider provider(vm::Connection::defaultUri(), "corrupt" + std::to_string(::getpid()));
     auto guest = provider.create(s);
+    auto cases = engine::runDrill(s, plan, *guest, options);
+    guest->destroy();
+    return cases;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(vm_drill_corruption)
+
+BOOST_AUTO_TEST_CASE(one_flipped_restored_byte_fails_the_restore_step) {
     std::string corrupted;
     engine::DrillOptions options;
     options.afterRestore = [&](guest::Guest& g, const std::string& restored) {
@@ -41,8 +53,7 @@ BOOST_AUTO_TEST_CASE(one_flipped_restored_byte_fails_the_restore_step) {
                            "dd of=\"$f\" bs=1 count=1 conv=notrunc 2>/dev/null; printf %s \"$f\"");
         corrupted = r.out.substr(restored.size());
     };
-    auto cases = engine::runDrill(s, plan, *guest, options);
-    guest->destroy();
+    auto cases = runShippedDrill("drill-single-service.json", options);
 
     BOOST_REQUIRE(!corrupted.empty());
     bool sawScratch = false;
@@ -60,6 +71,40 @@ BOOST_AUTO_TEST_CASE(one_flipped_restored_byte_fails_the_restore_step) {
         }
     }
     BOOST_TEST(sawScratch);
+}
+
+// The oracle compares with the dump restic read, not merely with "a dump is there": a restored
+// dump with one entry changed (same size) fails the restore of that backup, and only it.
+BOOST_AUTO_TEST_CASE(a_restored_dump_unlike_the_one_restic_read_fails_the_restore_step) {
+    const std::string dump = "/var/backup/ledger/ledger.sql";
+    bool changed = false;
+    engine::DrillOptions options;
+    options.afterRestore = [&](guest::Guest& g, const std::string& restored) {
+        if (changed || restored == "/") {
+            return; // only the first scratch restore (backup 1)
+        }
+        auto f = guest::shellQuote(restored + dump);
+        g.succeed("grep -q '^entry 7: ' " + f + " && sed -i 's/^entry 7: /entry 8: /' " + f);
+        changed = true;
+    };
+    auto cases = runShippedDrill("drill-dump-hook.json", options);
+
+    BOOST_REQUIRE(changed);
+    bool sawFirst = false;
+    for (const auto& c : cases) {
+        if (c.name == "restore-first-backup") {
+            sawFirst = true;
+            BOOST_TEST((c.outcome == model::Outcome::Failed), c.message);
+            BOOST_TEST(c.message.find("1 difference(s) between the restored data and backup 1") != std::string::npos,
+                       c.message);
+            BOOST_REQUIRE(c.mismatches.size() == 1u);
+            BOOST_TEST(c.mismatches[0].pointer == "/jobs/service-ledger/files" + dump);
+            BOOST_TEST(c.mismatches[0].note == "sha256");
+        } else {
+            BOOST_TEST((c.outcome == model::Outcome::Passed), c.name + ": " + c.message);
+        }
+    }
+    BOOST_TEST(sawFirst);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

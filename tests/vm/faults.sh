@@ -65,4 +65,20 @@ check "matrix: the kill-mid-backup variant ran" grep -q "^PASS .*drill-single-se
 check "matrix: counted by fault kind" grep -q 'nixdrill_fault_cases{command="run",fault="kill-mid-backup",outcome="passed"} 1' "$work/matrix.prom"
 check "no nixdrill domain left" test "$(domains)" -eq 0
 
+# 4. A contract with dump hooks (preBackup writes into a backed-up path, postBackup removes it)
+# under the faults that act on its hooks and on restic's reading: every restore must hold what
+# restic read, whether the hook ran, failed, or the run was cut or saw unreadable files.
+kinds=pre-backup-hook-fails,kill-mid-backup,power-loss,io-errors,unit-refuses-to-stop
+start=$SECONDS
+"$nixdrill" run --faults "$kinds" "$root/scenarios/drills/drill-dump-hook.json" >"$work/out" 2>&1
+rc=$?
+echo "# dump-hook fault variants took $((SECONDS - start)) s"
+sed 's/^/# /' "$work/out"
+check "dump hook: every fault variant passes" test $rc -eq 0
+for kind in ${kinds//,/ }; do
+    check "dump hook: the $kind variant ran its fault step" \
+        grep -q "^PASS .*drill-dump-hook@$kind/[0-9]*-fault-$kind " "$work/out"
+done
+check "no nixdrill domain left" test "$(domains)" -eq 0
+
 tap_finish

@@ -56,6 +56,33 @@ verify::ParsedManifest manifestOf(Machine& m, const std::string& root, const std
     }
 }
 
+std::string systemdArgument(const std::string& word) {
+    std::string out = "\"";
+    for (char c : word) {
+        switch (c) {
+        case '\n':
+            throw util::InputError("a unit file argument cannot hold a newline: " + shellQuote(word));
+        case '\\':
+        case '"':
+            out += '\\';
+            out += c;
+            break;
+        case '%':
+        case '$':
+            out += c;
+            out += c;
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+std::string dropInDir(Machine& m, const std::string& unit) {
+    return (m.guest().providesBackupUnits() ? "/run/systemd/system/" : "/etc/systemd/system/") + unit + ".d";
+}
+
 std::set<std::string> snapshotIds(DrillContext& ctx, const DrillJob& job) {
     std::set<std::string> ids;
     auto r = ctx.client().sh(resticEnv(job) + "restic snapshots --json");

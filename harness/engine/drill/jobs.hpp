@@ -33,6 +33,15 @@ std::string jobUnits(const DrillPlan& plan);
 /// @throws guest::CommandFailed, util::InputError (unreadable manifest), with context
 verify::ParsedManifest manifestOf(Machine& m, const std::string& root, const std::vector<std::string>& paths);
 
+/// One argument of a unit file's Exec*= line, as systemd reads it back: in double quotes, with
+/// '\\' and '"' escaped, '%' (specifiers) doubled and '$' (environment variables) doubled.
+/// @throws util::InputError for a newline, which no unit file line can hold
+std::string systemdArgument(const std::string& word);
+
+/// Where a drop-in for `unit` goes: /etc/systemd/system/<unit>.d, or on a guest whose system
+/// provides the units (NixOS: /etc is the system's, read-only) /run/systemd/system/<unit>.d.
+std::string dropInDir(Machine& m, const std::string& unit);
+
 /// The ids of the snapshots in the job's repository (none when it cannot be listed: no
 /// repository yet, which the evidence notes).
 std::set<std::string> snapshotIds(DrillContext& ctx, const DrillJob& job);

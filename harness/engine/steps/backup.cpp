@@ -84,16 +84,8 @@ public:
     void run(DrillContext& ctx, const model::DrillStep& step) override {
         auto& m = ctx.client();
         unsigned number = ++ctx.ledger.backups;
-        // What each snapshot must contain: the live data just before the job runs. Units are
-        // stopped by the job itself, and the probe services do not write, so this is stable.
-        auto& manifests = ctx.ledger.manifests[number];
-        for (const auto& job : ctx.plan.jobs) {
-            auto mf = drill::manifestOf(m, "/", drill::dataPaths(job));
-            if (!mf.missingRoots.empty()) {
-                ctx.note("job " + job.name + ": paths missing before the backup: " + mf.missingRoots.front());
-            }
-            manifests[job.name] = std::move(mf.entries);
-        }
+        // What each snapshot must contain is listed in the guest as restic begins reading
+        // (the capture and ZFS families' judgeRun), after the job's prepare and hooks.
         std::vector<std::string> failures;
         drill::BackupWindow window{number, step, nullptr, failures};
         ctx.forEachFamily([&](drill::StepFamily& f) { f.beforeJobs(ctx, window); });

@@ -8,6 +8,7 @@ std::vector<FamilyPtr> drillFamilies() {
     std::vector<FamilyPtr> families;
     families.push_back(provisionFamily());
     families.push_back(backupFamily());
+    families.push_back(captureFamily());
     families.push_back(dataFamily());
     families.push_back(restoreFamily());
     families.push_back(repositoryFamily());

@@ -12,6 +12,7 @@ using FamilyPtr = std::unique_ptr<drill::StepFamily>;
 
 FamilyPtr provisionFamily();  ///< the drill's first case: boot, install, secrets, seed
 FamilyPtr backupFamily();     ///< backup: run the jobs, judge the run, record the snapshots
+FamilyPtr captureFamily();    ///< what restic read: each job's data listed as restic begins
 FamilyPtr restoreFamily();    ///< restore: restic restore --verify, compare with the manifest
 FamilyPtr dataFamily();       ///< mutate, damage: change the live data
 FamilyPtr repositoryFamily(); ///< verify-repository: restic check

@@ -118,11 +118,20 @@ BOOST_AUTO_TEST_CASE(nixos_guest_uses_its_own_units_and_installs_nothing_rendere
     BOOST_TEST(g.ran("systemctl cat 'app.service' >/dev/null 2>&1"));
     BOOST_TEST(g.ran("systemctl cat 'app-cron.timer' >/dev/null 2>&1"));
     BOOST_TEST(g.ran("systemctl start 'app.service'"));
-    // Only the per-run secret and the seed data were written: no script, no unit file.
+    // Only the per-run secret, the seed data and the harness's own listing of what restic reads
+    // were written: no rendered script or unit file. The listing's drop-in is in /run, as /etc
+    // is the NixOS system's.
+    const std::string dropIn = "/run/systemd/system/restic-backups-service-app.service.d/nixdrill-capture.conf";
     for (const auto& [path, content] : g.transport.files) {
-        BOOST_TEST((path == "/run/keys/restic-password" || path == "/var/tmp/nixdrill-seed.tar"), path);
+        BOOST_TEST((path == "/run/keys/restic-password" || path == "/var/tmp/nixdrill-seed.tar" ||
+                    path == "/usr/local/lib/nixdrill/manifest.sh" || path == "/usr/local/bin/nixdrill-capture" ||
+                    path == dropIn),
+                   path);
     }
     BOOST_TEST(g.transport.files.contains("/run/keys/restic-password"));
+    BOOST_REQUIRE(g.transport.files.contains(dropIn));
+    BOOST_TEST(g.transport.files.at(dropIn) ==
+               "[Service]\nExecStartPre=-/usr/local/bin/nixdrill-capture \"service-app\" \"/var/lib/app\"\n");
     BOOST_TEST(cases[0].output.find("used the NixOS system's 1 job units and 1 probe units") != std::string::npos,
                cases[0].output);
 }
@@ -154,6 +163,8 @@ BOOST_AUTO_TEST_CASE(debian_guest_gets_the_rendered_files_and_probe_units) {
     BOOST_TEST(g.transport.files.contains("/etc/systemd/system/restic-backups-service-app.service"));
     BOOST_TEST(g.transport.files.contains("/etc/systemd/system/app.service"));
     BOOST_TEST(g.transport.files.contains("/etc/systemd/system/app-cron.timer"));
+    BOOST_TEST(
+        g.transport.files.contains("/etc/systemd/system/restic-backups-service-app.service.d/nixdrill-capture.conf"));
     BOOST_TEST(!g.ran("systemctl cat 'app.service' >/dev/null 2>&1"));
 }
 
