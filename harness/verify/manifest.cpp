@@ -141,7 +141,7 @@ std::string_view toString(EntryType type) noexcept {
     return "other";
 }
 
-ParsedManifest parseManifest(std::string_view output) {
+ParsedManifest parseManifest(std::string_view output, bool allowVanished) {
     ParsedManifest m;
     auto fields = splitNul(output);
     std::map<std::string, std::string> hashes;
@@ -190,13 +190,21 @@ ParsedManifest parseManifest(std::string_view output) {
                                    "'");
         }
     }
-    for (auto& [path, e] : m.entries) {
-        if (e.type == EntryType::File) {
-            auto it = hashes.find(path);
-            if (it == hashes.end()) {
-                throw util::InputError("manifest: file '" + path + "' has no sha256 record");
-            }
-            e.sha256 = it->second;
+    for (auto it = m.entries.begin(); it != m.entries.end();) {
+        auto& [path, e] = *it;
+        if (e.type != EntryType::File) {
+            ++it;
+            continue;
+        }
+        auto h = hashes.find(path);
+        if (h != hashes.end()) {
+            e.sha256 = h->second;
+            ++it;
+        } else if (allowVanished) {
+            m.vanished.push_back(path);
+            it = m.entries.erase(it);
+        } else {
+            throw util::InputError("manifest: file '" + path + "' has no sha256 record");
         }
     }
     return m;

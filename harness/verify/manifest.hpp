@@ -36,10 +36,14 @@ std::string_view manifestScript();
 struct ParsedManifest {
     Manifest entries;
     std::vector<std::string> missingRoots; ///< requested paths that did not exist
+    /// Files listed but gone before they were hashed (only with allowVanished), dropped.
+    std::vector<std::string> vanished;
 };
 
 /// @throws util::InputError naming the record number when the output is malformed.
-ParsedManifest parseManifest(std::string_view output);
+/// allowVanished: a live tree listed while something writes (a temporary file renamed away
+/// between the listing and the hashing) drops such files into `vanished` instead of failing.
+ParsedManifest parseManifest(std::string_view output, bool allowVanished = false);
 
 /// Whether a path is excluded by one restic-style pattern: a pattern without a leading '/'
 /// matches at any depth ("*.tmp", "cache/*"), one with it is anchored at the root; '*', '?' and

@@ -81,7 +81,8 @@ private:
             return std::nullopt;
         }
         try {
-            return verify::parseManifest(r.out);
+            // Live data: a writer's temporary file may be renamed away between find and hash.
+            return verify::parseManifest(r.out, true);
         } catch (const util::Error& e) {
             why = "an unreadable listing (" + e.describe() + ")";
             return std::nullopt;
@@ -121,6 +122,10 @@ private:
                        verify::ParsedManifest read) {
         for (const auto& root : read.missingRoots) {
             ctx.note("job " + job.name + ": path missing when restic began: " + root);
+        }
+        for (const auto& path : read.vanished) {
+            // Not in the manifest: a restore holding it is "not expected" (it changed under restic).
+            ctx.note("job " + job.name + ": file vanished while it was listed (left out): " + path);
         }
         ctx.note("job " + job.name + ": restic read " + std::to_string(read.entries.size()) +
                  " entries (listed when it began, after the job's prepare)");

@@ -122,6 +122,22 @@ BOOST_AUTO_TEST_CASE(malformed_output_is_an_input_error) {
                           util::InputError, [](const util::InputError& e) {
                               return std::string(e.what()).find("has no sha256 record") != std::string::npos;
                           }); // no hash
+    // A live listing may lose a file between find and hash: dropped and named, nothing else.
+    auto live = verify::parseManifest("E\0f\0"
+                                      "644\0"
+                                      "0\0"
+                                      "0\0"
+                                      "1\0./a\0\0"
+                                      "E\0d\0"
+                                      "755\0"
+                                      "0\0"
+                                      "0\0"
+                                      "0\0./d\0\0"s,
+                                      true);
+    BOOST_TEST(live.entries.size() == 1u);
+    BOOST_TEST(live.entries.count("/d") == 1u);
+    BOOST_REQUIRE(live.vanished.size() == 1u);
+    BOOST_TEST(live.vanished[0] == "/a");
     BOOST_CHECK_THROW(verify::parseManifest("H\0zz\0./a\0"s), util::InputError);
     BOOST_CHECK_THROW(verify::parseManifest("M\0/a"s), util::InputError);
     BOOST_TEST(verify::parseManifest("").entries.empty());
