@@ -127,7 +127,10 @@ void Postgres::pgPitrRestore(unsigned number) {
     note("pgBackRest's backup sets before the loss:\n" +
          sh("runuser -u " + shellQuote(job.pgUser) + " -- pgbackrest --stanza=" + shellQuote(job.pgStanza) + " info")
              .out);
-    must("systemctl stop postgresql.service");
+    // Debian's postgresql.service only fronts postgresql@<ver>-main: stop both and wait for the
+    // postmaster to be gone, or the deletion below races its own cleanup (postmaster.pid).
+    must("systemctl stop postgresql.service 'postgresql@*.service'; for i in $(seq 120); do "
+         "pgrep -x postgres >/dev/null || break; sleep 0.5; done; ! pgrep -x postgres >/dev/null");
     must("set -e; ver=$(ls /usr/lib/postgresql | sort -n | tail -n 1); find /var/lib/postgresql/$ver/main "
          "-mindepth 1 -delete; find " +
          shellQuote(job.pgRepoPath) + " -mindepth 1 -delete");
