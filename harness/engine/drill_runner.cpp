@@ -92,6 +92,7 @@ private:
     /// One attempt of a case's body; true when it broke (Broken, or cut by the deadline).
     bool runAttempt(CaseResult& c, const std::function<void()>& body) {
         ctx_.evidence().clear();
+        ctx_.caseProperties().clear();
         c.outcome = Outcome::Passed;
         c.message.clear();
         c.mismatches.clear();
@@ -119,6 +120,7 @@ private:
             c.outcome = Outcome::Broken;
             c.message = ctx_.options.deadlineWhat + " passed during this step; it was waiting for: " + c.message;
         }
+        c.properties = ctx_.caseProperties();
         return attemptBroken;
     }
 

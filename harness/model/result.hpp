@@ -54,6 +54,9 @@ struct CaseResult {
     std::string output;               ///< evidence (secrets redacted), shown as system-out
     /// Earlier attempts that did not pass, in order; the case's own fields describe the last.
     std::vector<Attempt> failedAttempts;
+    /// What the case measured, by name (e.g. "rto.<job>": seconds from restore start to service
+    /// ready): JUnit <properties> of the testcase, a "properties" object in JSON.
+    std::map<std::string, std::string> properties;
 
     std::size_t attempts() const noexcept { return failedAttempts.size() + 1; }
     /// Passed only after a retry: reported as flaky, never as a clean pass.

@@ -57,17 +57,18 @@ const json& arrayField(const json& j, const char* key, const std::string& pointe
 // runResultFromJson, one level of the document per function; the pointer argument is where the
 // value sits, for the messages. Each reads its fields in a fixed order: the first bad one is reported.
 
-std::map<std::string, std::string> propertiesFromJson(const json& j) {
+/// The "properties" object of the run or of a case at pointer `p`: strings by name.
+std::map<std::string, std::string> propertiesFromJson(const json& j, const std::string& p) {
     std::map<std::string, std::string> properties;
     if (!j.contains("properties")) {
         return properties;
     }
     if (!j["properties"].is_object()) {
-        throw util::InputError("/properties: expected an object");
+        throw util::InputError(p + "/properties: expected an object");
     }
     for (const auto& [k, v] : j["properties"].items()) {
         if (!v.is_string()) {
-            throw util::InputError("/properties/" + k + ": expected a string");
+            throw util::InputError(p + "/properties/" + k + ": expected a string");
         }
         properties[k] = v.get<std::string>();
     }
@@ -122,6 +123,7 @@ model::CaseResult caseFromJson(const json& cj, const std::string& cp) {
     for (std::size_t ai = 0; ai < as.size(); ++ai) {
         c.failedAttempts.push_back(attemptFromJson(as[ai], cp + "/failedAttempts/" + std::to_string(ai)));
     }
+    c.properties = propertiesFromJson(cj, cp);
     // "attempts" is derived (written only for retried cases): it must agree with the list.
     if (cj.contains("attempts") && optionalField<double>(cj, "attempts", cp, 0) != c.attempts()) {
         throw util::InputError(cp + "/attempts: says " + cj["attempts"].dump() + " but " +
@@ -187,6 +189,9 @@ ordered_json toJson(const model::RunResult& run) {
             if (!c.output.empty()) {
                 cj["output"] = c.output;
             }
+            if (!c.properties.empty()) {
+                cj["properties"] = c.properties;
+            }
             if (!c.failedAttempts.empty()) {
                 // Present only for retried cases, so a clean pass reads exactly as before.
                 cj["attempts"] = c.attempts();
@@ -224,7 +229,7 @@ model::RunResult runResultFromJson(const json& j) {
     run.command = field<std::string>(j, "command", "");
     run.startedAt = optionalField<std::string>(j, "startedAt", "", "");
     run.durationSeconds = optionalField<double>(j, "durationSeconds", "", 0);
-    run.properties = propertiesFromJson(j);
+    run.properties = propertiesFromJson(j, "");
     const auto& suites = arrayField(j, "suites", "");
     for (std::size_t si = 0; si < suites.size(); ++si) {
         run.suites.push_back(suiteFromJson(suites[si], "/suites/" + std::to_string(si)));

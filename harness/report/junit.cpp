@@ -91,6 +91,15 @@ void appendCase(pugi::xml_node ts, const model::SuiteResult& suite, const model:
     if (!suite.file.empty()) {
         tc.append_attribute("file") = xmlSafeText(suite.file).c_str();
     }
+    if (!c.properties.empty()) {
+        // Per-testcase properties, as JUnit 5's reporter and GitLab/Jenkins read them.
+        auto props = tc.append_child("properties");
+        for (const auto& [k, v] : c.properties) {
+            auto p = props.append_child("property");
+            p.append_attribute("name") = xmlSafeText(k).c_str();
+            p.append_attribute("value") = xmlSafeText(v).c_str();
+        }
+    }
     std::string diff = formatMismatches(c.mismatches);
     appendVerdict(tc, c, diff);
     appendFailedAttempts(tc, c);

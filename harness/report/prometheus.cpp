@@ -162,6 +162,39 @@ void writeFaultCases(Writer& w, const model::RunResult& run) {
     }
 }
 
+/// Recovery time measured by drill steps (case property "rto.<job>"): a sample per step and job.
+/// A property that is not a number is left out rather than written as a broken sample.
+void writeRecoveryTimes(Writer& w, const model::RunResult& run) {
+    const std::string prefix = "rto.";
+    bool any = false;
+    for (const auto& suite : run.suites) {
+        for (const auto& c : suite.cases) {
+            for (const auto& [key, value] : c.properties) {
+                if (key.rfind(prefix, 0) != 0) {
+                    continue;
+                }
+                char* end = nullptr;
+                double seconds = std::strtod(value.c_str(), &end);
+                if (value.empty() || end == nullptr || *end != '\0') {
+                    continue;
+                }
+                if (!any) {
+                    w.header("nixdrill_drill_rto_seconds", "gauge",
+                             "Seconds from the start of a job's restore to its services passing their readiness "
+                             "checks, by drill step, in the last run.");
+                    any = true;
+                }
+                w.sample("nixdrill_drill_rto_seconds",
+                         {{"command", run.command},
+                          {"scenario", c.scenario},
+                          {"step", c.name},
+                          {"job", key.substr(prefix.size())}},
+                         number(seconds));
+            }
+        }
+    }
+}
+
 /// The run as a whole: cases by outcome, flaky cases, wall time, start time.
 void writeRunTotals(Writer& w, const model::RunResult& run) {
     const std::string& cmd = run.command;
@@ -281,6 +314,7 @@ std::string renderPrometheus(const model::RunResult& run) {
     Writer w;
     writeScenarioSeries(w, run.command, scenarios);
     writeFaultCases(w, run);
+    writeRecoveryTimes(w, run);
     writeRunTotals(w, run);
     auto properties = splitProperties(run, scenarios);
     writeProfileGauge(w, run.command, properties.profile, "nixdrill_drill_phase_seconds",

@@ -384,6 +384,12 @@ let
       exclude = checkListOf checkExclude;
       preBackup = checkStrOrNull;
       postBackup = checkStrOrNull;
+      healthChecks = checkListOf (checkFields {
+        service = checkStr;
+        command = checkStr;
+        expect = checkStrOrNull;
+        timeout = opt: v: if isInt v && v >= 1 then [ ] else expected opt "an integer of at least 1 (seconds)" v;
+      });
     } opt
   );
 
@@ -459,6 +465,7 @@ let
           systemdUnits = r.systemdUnits or [ ];
           preBackup = r.preBackup or null;
           postBackup = r.postBackup or null;
+          healthChecks = r.healthChecks or [ ];
           priority = r.priority or 100;
           resources = jobDefaults.resources;
           snapshots = c.backup.useSnapshots;
@@ -482,6 +489,7 @@ let
             exclude = j.excludePatterns;
             preBackup = j.preBackupScript;
             postBackup = j.postBackupScript;
+            healthChecks = [ ];
             snapshots = false;
             livePaths = j.paths;
             postgres = null;
@@ -680,6 +688,35 @@ let
     + shell.body ./scripts/metrics-hook.sh
     + "\nnixdrill_metrics \"$@\"\n";
 
+  healthScriptText =
+    j:
+    let
+      column = f: map f j.healthChecks;
+    in
+    "#!/usr/bin/env bash\n"
+    + "# Readiness checks of job ${j.name}'s services, rendered by nixdrill (nix/lib/backup.nix); re-render instead of editing.\n"
+    + "set -uo pipefail\n"
+    + shell.assignments [
+      {
+        name = "NIXDRILL_HEALTH_SERVICES";
+        value = column (c: c.service);
+      }
+      {
+        name = "NIXDRILL_HEALTH_COMMANDS";
+        value = column (c: c.command);
+      }
+      {
+        name = "NIXDRILL_HEALTH_EXPECTS";
+        value = column (c: if c.expect == null then "" else c.expect);
+      }
+      {
+        name = "NIXDRILL_HEALTH_TIMEOUTS";
+        value = column (c: toString c.timeout);
+      }
+    ]
+    + shell.body ./scripts/health-check.sh
+    + "\nnixdrill_health_main \"$@\"\n";
+
   runScriptText =
     j:
     "#!/usr/bin/env bash\n"
@@ -834,6 +871,7 @@ let
             postBackup
             livePaths
             postgres
+            healthChecks
             ;
           useSnapshots = j.snapshots;
           zfsDataset = if j.snapshots then j.zfsDataset else null;
@@ -841,6 +879,7 @@ let
           dynamicFilesFrom = if j.snapshots then "cat /run/${unitBase name}/paths" else null;
           restoreFile = if j.postgres != null && j.postgres.databases != [ ] then "restore-${name}.sh" else null;
           pitrFile = if j.postgres != null && j.postgres.pgbackrest.enable then "pitr-${name}.sh" else null;
+          healthFile = if j.healthChecks != [ ] then "health-${name}.sh" else null;
           repositoryName = repoName;
           repository = repo.url;
           repositoryUrlLabel = sanitizeRepositoryUrl repo.url;
@@ -942,6 +981,12 @@ let
               pg = j.postgres;
               inherit (j) repository passwordFile environmentFile;
             };
+          }
+        ]
+        ++ optional (j.healthFile != null) [
+          {
+            name = j.healthFile;
+            value = healthScriptText j;
           }
         ]
         ++ optional (j.pitrFile != null) [

@@ -149,6 +149,36 @@ let
       )
       ++ snapshots.check opt v;
 
+  # healthCheck: how to tell that the restored service works (docs/collector.md).
+  healthCheckCheckers = {
+    command =
+      opt: v:
+      if !isString v then
+        expected opt "a string (a shell command)" v
+      else if v == "" then
+        [ "${opt}: must not be empty" ]
+      else
+        [ ];
+    expect = checkStrOrNull;
+    timeout =
+      opt: v:
+      if !isInt v then
+        expected opt "an integer (seconds)" v
+      else if v < 1 then
+        [ "${opt}: must be at least 1 (seconds), got ${toString v}" ]
+      else
+        [ ];
+  };
+
+  checkHealthCheck =
+    opt: v:
+    if v == null then
+      [ ]
+    else if !isAttrs v then
+      expected opt "an attribute set or null" v
+    else
+      checkFields healthCheckCheckers opt v ++ (if v ? command then [ ] else [ "${opt}.command: must be set" ]);
+
   serviceCheckers = {
     enable = checkBool;
     dataDir = checkDataDir;
@@ -158,6 +188,7 @@ let
     exclude = checkStrList;
     preBackup = checkStrOrNull;
     postBackup = checkStrOrNull;
+    healthCheck = checkHealthCheck;
     backup = checkBackup;
   };
 
@@ -205,6 +236,18 @@ let
       exclude = v.exclude or [ ];
       preBackup = v.preBackup or null;
       postBackup = v.postBackup or null;
+      healthCheck =
+        let
+          h = v.healthCheck or null;
+        in
+        if h == null then
+          null
+        else
+          {
+            inherit (h) command;
+            expect = h.expect or null;
+            timeout = h.timeout or 60;
+          };
       backup = {
         repository = b.repository or null;
         tags = b.tags or [ ];
@@ -250,6 +293,7 @@ let
         exclude
         preBackup
         postBackup
+        healthCheck
         ;
       registers = s.backupPaths != [ ];
       # Registration paths: first occurrence kept, paths nested in another path of the same
@@ -349,6 +393,25 @@ let
         in
         uniqueStrings (a.r.systemdUnits ++ concatMap (j: (elemAt walk j).systemdUnits) from);
 
+      # The readiness checks a registration's restore must pass: its own service's and those of
+      # the services it took paths from (their units are its units too). Absent when none.
+      healthChecksOf =
+        a:
+        concatMap (
+          r:
+          if r.healthCheck == null then
+            [ ]
+          else
+            [
+              (
+                {
+                  service = r.name;
+                }
+                // r.healthCheck
+              )
+            ]
+        ) ([ a.r ] ++ map (elemAt walk) (takenFrom.${toString a.idx} or [ ]));
+
       survivors = filter (a: a.kept != [ ]) analysed;
 
       byPath = groupBy (x: x.path) removals;
@@ -357,19 +420,26 @@ let
       inherit persistence;
 
       backups = listToAttrs (
-        map (a: {
-          inherit (a.r) name;
-          value = {
-            paths = a.kept;
-            systemdUnits = unitsOf a;
-            inherit (a.r)
-              priority
-              exclude
-              preBackup
-              postBackup
-              ;
-          };
-        }) survivors
+        map (
+          a:
+          let
+            checks = healthChecksOf a;
+          in
+          {
+            inherit (a.r) name;
+            value = {
+              paths = a.kept;
+              systemdUnits = unitsOf a;
+              inherit (a.r)
+                priority
+                exclude
+                preBackup
+                postBackup
+                ;
+            }
+            // (if checks == [ ] then { } else { healthChecks = checks; });
+          }
+        ) survivors
       );
 
       backupOrder = map (a: a.r.name) survivors;

@@ -204,7 +204,7 @@ let
   # nixpkgs runs these through writeScript: say which shell.
   asScript = text: "#!${pkgs.runtimeShell}\n" + text;
 
-  # The rendered restore commands (restore-<job>.sh, pitr-<job>.sh) as commands on the system,
+  # The rendered restore and readiness commands (restore-, pitr-, health-<job>.sh) as commands,
   # with the tools they run on their PATH: what an operator types is what the drills ran.
   restoreCommands = lib.concatLists (
     lib.mapAttrsToList (
@@ -214,7 +214,7 @@ let
         pkgs.writeShellScriptBin file (
           "export PATH=${lib.makeBinPath ([ pkgs.restic ] ++ toolsOf j)}:$PATH\n" + rendered.files.${file}
         )
-      ) (builtins.filter (f: f != null) [ j.restoreFile or null j.pitrFile or null ])
+      ) (builtins.filter (f: f != null) [ j.restoreFile or null j.pitrFile or null j.healthFile or null ])
     ) rendered.jobs
   );
 in

@@ -15,7 +15,14 @@ let
 
   # The module system adds `_module` to every submodule value; the pure lib rejects unknown
   # fields, so hand it exactly the contract.
-  services = builtins.mapAttrs (_: s: builtins.removeAttrs s [ "_module" ]) config.qgroget.serviceModules;
+  withoutModule = v: builtins.removeAttrs v [ "_module" ];
+  services = builtins.mapAttrs (
+    _: s:
+    withoutModule s
+    // {
+      healthCheck = if s.healthCheck or null == null then null else withoutModule s.healthCheck;
+    }
+  ) config.qgroget.serviceModules;
 
   # Types are already enforced by the option types below; `validate` adds what they cannot
   # express (absolute paths, no "..", safe names, snapshots need a dataset).
@@ -111,6 +118,46 @@ let
           default = null;
           example = "nextcloud-occ maintenance:mode --off";
           description = "Shell commands run after the backup, before the units are started again.";
+        };
+
+        healthCheck = mkOption {
+          type = types.nullOr (
+            types.submodule {
+              options = {
+                command = mkOption {
+                  type = types.str;
+                  example = "curl -fsS http://127.0.0.1:8080/status";
+                  description = ''
+                    Shell command (bash, stdin closed) that succeeds once the service works:
+                    a query of its data, an HTTP request. Give tools by absolute path or rely
+                    on the system PATH.
+                  '';
+                };
+                expect = mkOption {
+                  type = types.nullOr types.str;
+                  default = null;
+                  example = "\"status\":\"ok\"";
+                  description = "Text the command's output must contain; null accepts any output.";
+                };
+                timeout = mkOption {
+                  type = types.int;
+                  default = 60;
+                  description = ''
+                    Seconds the rendered `health-service-<name>.sh --wait` keeps retrying
+                    (once a second) before the service counts as not ready; also the limit of
+                    one run of the command.
+                  '';
+                };
+              };
+            }
+          );
+          default = null;
+          example = literalExpression ''{ command = "curl -fsS http://127.0.0.1:8080/status"; expect = "ok"; }'';
+          description = ''
+            How to tell that the service works after a restore. Rendered into the backup job's
+            `health-service-<name>.sh` (also for the services whose paths the job took over);
+            the drills start the units after a restore and wait for it.
+          '';
         };
 
         backup = {
@@ -242,6 +289,14 @@ let
       postBackup = mkOption {
         type = types.nullOr types.lines;
         description = "Commands run after the backup.";
+      };
+      healthChecks = mkOption {
+        type = types.listOf types.attrs;
+        default = [ ];
+        description = ''
+          Readiness checks a restore of this registration must pass ({ service, command, expect,
+          timeout }): its own service's healthCheck and those of the services it took paths from.
+        '';
       };
     };
   };

@@ -1,6 +1,6 @@
 ///@file Real drills whose restored data is changed must fail the restore step, naming the file:
 /// one flipped byte of seeded data, and a dump written by a preBackup hook that differs from the
-/// one restic read.
+/// one restic read; a byte-identical restore the service cannot use must fail check-service.
 #include "../unit/support/golden.hpp"
 #include "cli/libvirt_provider.hpp"
 #include "engine/drill_runner.hpp"
@@ -105,6 +105,41 @@ BOOST_AUTO_TEST_CASE(a_restored_dump_unlike_the_one_restic_read_fails_the_restor
         }
     }
     BOOST_TEST(sawFirst);
+}
+
+// A restore that is byte-identical but leaves the service unable to work fails check-service,
+// not the restore: the restored data directory is made read-only (a bind mount: same bytes,
+// modes and owners, as when a restore lands where the service cannot write), and the readiness
+// check, which passed on the live service before the backup, must say the service is not ready.
+BOOST_AUTO_TEST_CASE(a_restored_service_that_cannot_work_fails_check_service_not_the_restore) {
+    bool sealed = false;
+    engine::DrillOptions options;
+    options.afterRestore = [&](guest::Guest& g, const std::string& restored) {
+        if (restored != "/") {
+            return;
+        }
+        g.succeed("mount --bind -o ro /var/lib/notes /var/lib/notes && ! touch /var/lib/notes/.probe 2>/dev/null");
+        sealed = true;
+    };
+    auto cases = runShippedDrill("drill-service-ready.json", options);
+
+    BOOST_REQUIRE(sealed);
+    bool sawAfter = false;
+    for (const auto& c : cases) {
+        if (c.name == "ready-after-restore") {
+            sawAfter = true;
+            BOOST_TEST((c.outcome == model::Outcome::Failed), c.message);
+            BOOST_TEST(c.message.find("job service-notes: restored, but its services are not ready within 20 s") !=
+                           std::string::npos,
+                       c.message);
+            BOOST_TEST(c.message.find("not ready notes (exit 1)") != std::string::npos, c.message);
+            BOOST_TEST(c.properties.count("rto.service-notes") == 0u);
+        } else {
+            // The restore itself is byte-identical, and the check passed before the backup.
+            BOOST_TEST((c.outcome == model::Outcome::Passed), c.name + ": " + c.message);
+        }
+    }
+    BOOST_TEST(sawAfter);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

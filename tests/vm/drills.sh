@@ -24,6 +24,11 @@ check "each drill step is a testcase with the scenario as classname" \
     test "$(xmllint --xpath 'count(//testsuite[starts-with(@name,"drill.")]/testcase[@classname!=""])' "$work/j.xml")" -ge 20
 check "accelerator recorded" grep -q '"accelerator"' "$work/r.json"
 check "metrics pass promtool" promtool check metrics <"$work/m.prom"
+check "the restored service's recovery time is a testcase property" \
+    xmllint --xpath '//testcase[@name="ready-after-restore"]/properties/property[@name="rto.service-notes"]' "$work/j.xml"
+check "and a gauge" grep -Eq '^nixdrill_drill_rto_seconds\{command="run",scenario="drill-service-ready",step="ready-after-restore",job="service-notes"\} [0-9.e+-]+$' "$work/m.prom"
+check "no recovery time before any restore" \
+    bash -c "! grep -q 'step=\"ready-before-backup\"' '$work/m.prom'"
 check "no nixdrill domain left" test "$(domains)" -eq 0
 
 # 2. Negative control: the rendered cleanup no longer starts the units again.

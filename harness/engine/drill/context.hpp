@@ -10,6 +10,7 @@
 #include "verify/manifest.hpp"
 #include "verify/seed_data.hpp"
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,6 +42,9 @@ struct Ledger {
     std::map<unsigned, std::map<std::string, std::string>> snapshots;
     /// The paths restic read when they are not the job's own (a ZFS snapshot's).
     std::map<unsigned, std::map<std::string, std::vector<std::string>>> pathsRead;
+    /// When each job's last in-place restore began (the start of its recovery time), by job
+    /// name; check-service measures from it once.
+    std::map<std::string, std::chrono::steady_clock::time_point> restoreStarted;
 
     /// The backup a step names: "latest" is the last one run.
     unsigned numberOf(const model::DrillStep& step) const;
@@ -76,6 +80,8 @@ public:
     void note(const std::string& line) { evidence_ += line + "\n"; }
     std::string& evidence() { return evidence_; }
     const std::string& evidence() const { return evidence_; }
+    /// What the running case measured (model::CaseResult::properties), cleared per attempt.
+    std::map<std::string, std::string>& caseProperties() { return caseProperties_; }
 
     /// A fresh random secret, registered with the redactor.
     std::string newSecret();
@@ -89,6 +95,7 @@ public:
 private:
     std::vector<Machine> machines_;
     std::string evidence_;
+    std::map<std::string, std::string> caseProperties_;
     const std::vector<std::unique_ptr<StepFamily>>* families_ = nullptr;
 };
 

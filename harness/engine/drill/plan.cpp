@@ -5,6 +5,8 @@
 #include "util/error.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
+
 namespace nixdrill::engine {
 
 using drill::stringOr;
@@ -73,6 +75,15 @@ DrillPlan planFromEvaluation(const json& value) {
         }
         job.restoreFile = stringOr(j, "restoreFile");
         job.pitrFile = stringOr(j, "pitrFile");
+        job.healthFile = stringOr(j, "healthFile");
+        if (j.contains("healthChecks") && j["healthChecks"].is_array()) {
+            for (const auto& h : j["healthChecks"]) {
+                if (h.is_object()) {
+                    job.healthServices.push_back(stringOr(h, "service"));
+                    job.healthTimeout = std::max(job.healthTimeout, h.value("timeout", 0));
+                }
+            }
+        }
         if (j.value("useSnapshots", false)) {
             job.zfsDataset = stringOr(j, "zfsDataset");
         }

@@ -32,12 +32,15 @@ struct DrillJob {
     std::vector<std::string> forgetArgs; ///< the --keep-* arguments of its forget --prune (pruneArgs)
     /// backup.postgres: databases dumped by the job's prepare step (empty: none).
     std::vector<std::string> pgDatabases;
-    std::string pgUser;      ///< OS user the PostgreSQL tools run as
-    std::string pgDumpDir;   ///< the staging dir of the dumps (one of `paths`; not seeded)
-    std::string restoreFile; ///< the rendered restore-<job>.sh ("" when the job has none)
-    std::string pitrFile;    ///< the rendered pitr-<job>.sh (pgBackRest enabled; "" otherwise)
-    std::string pgStanza;    ///< pgBackRest's stanza ("" when pgBackRest is off)
-    std::string pgRepoPath;  ///< pgBackRest's repository (one of `paths`; not seeded)
+    std::string pgUser;                      ///< OS user the PostgreSQL tools run as
+    std::string pgDumpDir;                   ///< the staging dir of the dumps (one of `paths`; not seeded)
+    std::string restoreFile;                 ///< the rendered restore-<job>.sh ("" when the job has none)
+    std::string pitrFile;                    ///< the rendered pitr-<job>.sh (pgBackRest enabled; "" otherwise)
+    std::string healthFile;                  ///< the rendered health-<job>.sh (readiness checks; "" when none)
+    std::vector<std::string> healthServices; ///< the services whose healthCheck it runs
+    int healthTimeout = 0;                   ///< the longest of their timeouts (seconds)
+    std::string pgStanza;                    ///< pgBackRest's stanza ("" when pgBackRest is off)
+    std::string pgRepoPath;                  ///< pgBackRest's repository (one of `paths`; not seeded)
     /// backup.useSnapshots: the dataset the job snapshots ("" when it backs up the live paths).
     std::string zfsDataset;
 };

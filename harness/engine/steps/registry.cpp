@@ -11,6 +11,7 @@ std::vector<FamilyPtr> drillFamilies() {
     families.push_back(captureFamily());
     families.push_back(dataFamily());
     families.push_back(restoreFamily());
+    families.push_back(serviceFamily());
     families.push_back(repositoryFamily());
     families.push_back(metricsFamily());
     families.push_back(retentionFamily());

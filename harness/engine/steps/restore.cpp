@@ -48,6 +48,10 @@ public:
                 continue;
             }
             std::string target = step.inPlace ? "/" : "/var/tmp/nixdrill-restore/" + step.name + "/" + job.name;
+            if (step.inPlace) {
+                // A scratch restore brings no service back: only in place starts a recovery time.
+                ctx.ledger.restoreStarted[job.name] = std::chrono::steady_clock::now();
+            }
             restoreJob(ctx, job, id, number, target, step.inPlace);
             drill::RestoredTree tree{job, number, target};
             ctx.forEachFamily([&](drill::StepFamily& f) { f.restored(ctx, tree, problems); });

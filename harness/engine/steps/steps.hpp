@@ -14,6 +14,7 @@ FamilyPtr provisionFamily();  ///< the drill's first case: boot, install, secret
 FamilyPtr backupFamily();     ///< backup: run the jobs, judge the run, record the snapshots
 FamilyPtr captureFamily();    ///< what restic read: each job's data listed as restic begins
 FamilyPtr restoreFamily();    ///< restore: restic restore --verify, compare with the manifest
+FamilyPtr serviceFamily();    ///< check-service: services start and pass their readiness checks
 FamilyPtr dataFamily();       ///< mutate, damage: change the live data
 FamilyPtr repositoryFamily(); ///< verify-repository: restic check
 FamilyPtr metricsFamily();    ///< check-metrics: the jobs' .prom files

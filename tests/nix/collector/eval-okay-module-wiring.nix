@@ -27,8 +27,9 @@ let
       int = "int";
       bool = "bool";
       lines = "lines";
+      attrs = "attrs";
       anything = "anything";
-      nullOr = t: "nullOr ${t}";
+      nullOr = t: if builtins.isString t then "nullOr ${t}" else { nullOr = t; };
       listOf = t: "listOf ${if builtins.isString t then t else "submodule"}";
       attrsOf = t: {
         attrsOf = t;
@@ -50,6 +51,7 @@ let
       exclude = [ ];
       preBackup = null;
       postBackup = null;
+      healthCheck = null;
       backup = {
         repository = null;
         tags = [ ];
@@ -72,6 +74,13 @@ let
       dataDir = "/var/lib/db";
       backupPaths = [ "/var/lib/db/wal" ];
       priority = 10;
+      # As the module system hands over a submodule's value: with `_module`.
+      healthCheck = {
+        _module = { };
+        command = "test -s /var/lib/db/wal/0001";
+        expect = null;
+        timeout = 30;
+      };
     };
     app = {
       enable = true;
@@ -105,6 +114,7 @@ in
     qgroget = builtins.attrNames valid.options.qgroget;
     service = builtins.attrNames serviceOptions;
     backup = builtins.attrNames serviceOptions.backup;
+    healthCheck = builtins.attrNames (serviceOptions.healthCheck.type.nullOr.submodule).options;
     registration = builtins.attrNames valid.options.qgroget.backups.type.attrsOf.submodule.options;
     backupsReadOnly = valid.options.qgroget.backups.readOnly;
     unitsDefault = serviceOptions.systemdUnits.default;
@@ -115,6 +125,7 @@ in
     everyServiceOptionDescribed = builtins.all (o: (o.description or "") != "") (
       builtins.attrValues (builtins.removeAttrs serviceOptions [ "backup" ])
       ++ builtins.attrValues serviceOptions.backup
+      ++ builtins.attrValues serviceOptions.healthCheck.type.nullOr.submodule.options
     );
   };
 }

@@ -346,4 +346,113 @@ BOOST_AUTO_TEST_CASE(a_drill_refuses_repositories_outside_its_guest) {
     }
 }
 
+// check-service (engine/steps/service.cpp): ready, not ready (Failed with the script's lines and
+// the unit's state), a unit that does not start (Failed), a script that cannot run (Broken), and
+// a drill whose contracts declare no readiness check (Broken, the option named).
+namespace {
+
+engine::DrillPlan healthPlan() {
+    auto plan = onePlan();
+    plan.jobs[0].systemdUnits = {"app.service"};
+    plan.jobs[0].healthFile = "health-app.sh";
+    plan.jobs[0].healthServices = {"app"};
+    plan.jobs[0].healthTimeout = 30;
+    return plan;
+}
+
+const char* checkOnly = R"({"data": {"app": {"files": 2}}, "steps": [{"action": "check-service"}]})";
+
+bool isHealth(const std::string& cmd) {
+    return cmd.find("health-app.sh") != std::string::npos && cmd.find("--wait") != std::string::npos;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(check_service_passes_when_the_readiness_checks_pass_and_measures_it) {
+    auto s = scenarioWith(checkOnly);
+    auto plan = healthPlan();
+    FakeGuest g;
+    bool asked = false;
+    g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+        if (isHealth(cmd)) {
+            asked = true;
+            auto r = exited(0);
+            r.out = "ready app after 2 s\n";
+            return r;
+        }
+        return std::nullopt;
+    };
+    auto cases = engine::runDrill(s, plan, g, {});
+    BOOST_REQUIRE_EQUAL(cases.size(), 2u);
+    BOOST_TEST(asked);
+    BOOST_TEST(cases[1].outcome == model::Outcome::Passed, cases[1].message);
+    BOOST_TEST(cases[1].kind == "drill:check-service");
+    BOOST_TEST(cases[1].properties.count("ready.app") == 1u);
+    BOOST_TEST(cases[1].properties.count("rto.app") == 0u); // no in-place restore to measure from
+    BOOST_TEST(cases[1].output.find("ready app after 2 s") != std::string::npos, cases[1].output);
+}
+
+BOOST_AUTO_TEST_CASE(check_service_fails_when_a_restored_service_is_not_ready) {
+    auto s = scenarioWith(checkOnly);
+    auto plan = healthPlan();
+    FakeGuest g;
+    g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+        if (isHealth(cmd)) {
+            auto r = exited(1);
+            r.out = "not ready app (exit 1) after 30 s: cannot open /var/lib/app/db: Permission denied\n";
+            return r;
+        }
+        if (cmd.find("is-active") != std::string::npos) {
+            auto r = exited(0);
+            r.out = "active\n";
+            return r;
+        }
+        return std::nullopt;
+    };
+    auto cases = engine::runDrill(s, plan, g, {});
+    BOOST_REQUIRE_EQUAL(cases.size(), 2u);
+    BOOST_TEST(cases[1].outcome == model::Outcome::Failed);
+    const auto& m = cases[1].message;
+    BOOST_TEST(m.find("job app: its services are not ready within 30 s (no in-place restore before this step)") !=
+                   std::string::npos,
+               m);
+    BOOST_TEST(m.find("Permission denied") != std::string::npos, m);
+    BOOST_TEST(m.find("--- app.service: active ---") != std::string::npos, m);
+    BOOST_TEST(cases[1].properties.empty());
+}
+
+BOOST_AUTO_TEST_CASE(check_service_fails_when_a_unit_does_not_start_and_breaks_when_the_check_cannot_run) {
+    auto s = scenarioWith(checkOnly);
+    auto plan = healthPlan();
+    FakeGuest g;
+    int starts = 0;
+    g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+        // The first start is provisioning's (the unit runs); the step's own start fails.
+        if (cmd == "systemctl start 'app.service'" && ++starts > 1) {
+            return exited(1, "Job for app.service failed because the control process exited with error code.");
+        }
+        return std::nullopt;
+    };
+    auto cases = engine::runDrill(s, plan, g, {});
+    BOOST_REQUIRE_EQUAL(cases.size(), 2u);
+    BOOST_TEST(cases[1].outcome == model::Outcome::Failed);
+    BOOST_TEST(cases[1].message.find("unit app.service does not start: ") != std::string::npos, cases[1].message);
+
+    g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+        if (isHealth(cmd)) {
+            return exited(127, "health-app.sh: command not found");
+        }
+        return std::nullopt;
+    };
+    cases = engine::runDrill(s, plan, g, {});
+    BOOST_TEST(cases[1].outcome == model::Outcome::Broken);
+    BOOST_TEST(cases[1].message.find("health-app.sh could not run") != std::string::npos, cases[1].message);
+
+    auto none = onePlan(); // no readiness checks rendered
+    cases = engine::runDrill(s, none, g, {});
+    BOOST_TEST(cases[1].outcome == model::Outcome::Broken);
+    BOOST_TEST(cases[1].message.find("qgroget.serviceModules.<name>.healthCheck") != std::string::npos,
+               cases[1].message);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -203,6 +203,47 @@ BOOST_AUTO_TEST_CASE(prometheus_run_info_has_snake_case_settings_and_profiles_ar
     BOOST_TEST(prom.find("unknown-scenario") == std::string::npos, prom); // no such scenario in the run
 }
 
+// What a step measured reaches every report, and a stored result keeps it.
+BOOST_AUTO_TEST_CASE(case_properties_reach_junit_json_and_prometheus) {
+    auto run = test::measuredRun();
+    pugi::xml_document doc;
+    auto xml = report::renderJunit(run);
+    BOOST_REQUIRE(doc.load_string(xml.c_str()));
+    auto tc = doc.child("testsuites").child("testsuite").child("testcase");
+    auto rto = tc.child("properties").find_child_by_attribute("property", "name", "rto.service-notes");
+    BOOST_REQUIRE(rto);
+    BOOST_TEST(std::string(rto.attribute("value").value()) == "7.500");
+
+    auto j = report::toJson(run);
+    BOOST_TEST(j["suites"][0]["cases"][0]["properties"]["ready.service-notes"] == "1.250");
+    auto back = report::runResultFromJson(nlohmann::json::parse(j.dump()));
+    BOOST_TEST((back.suites[0].cases[0].properties == run.suites[0].cases[0].properties));
+    // Cases that measured nothing store no properties object (the reports read as before).
+    BOOST_TEST(!report::toJson(test::sampleRun())["suites"][0]["cases"][0].contains("properties"));
+    pugi::xml_document clean;
+    BOOST_REQUIRE(clean.load_string(report::renderJunit(test::sampleRun()).c_str()));
+    BOOST_TEST(!clean.child("testsuites").child("testsuite").child("testcase").child("properties"));
+
+    auto bad = nlohmann::json::parse(j.dump());
+    bad["suites"][0]["cases"][0]["properties"]["rto.service-notes"] = 7.5;
+    try {
+        report::runResultFromJson(bad);
+        BOOST_FAIL("no exception");
+    } catch (const util::InputError& e) {
+        BOOST_TEST(std::string(e.what()).find("/suites/0/cases/0/properties/rto.service-notes: expected a string") == 0,
+                   e.what());
+    }
+
+    auto prom = report::renderPrometheus(run);
+    BOOST_TEST(prom.find("# TYPE nixdrill_drill_rto_seconds gauge\n") != std::string::npos, prom);
+    BOOST_TEST(prom.find("nixdrill_drill_rto_seconds{command=\"run\",scenario=\"single\",step=\"4-check-service\","
+                         "job=\"service-notes\"} 7.5\n") != std::string::npos,
+               prom);
+    BOOST_TEST(prom.find("torn") == std::string::npos, prom);   // not a number: no sample
+    BOOST_TEST(prom.find("ready.") == std::string::npos, prom); // only recovery times are series
+    BOOST_TEST(report::renderPrometheus(test::sampleRun()).find("rto") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(terminal_says_flaky) {
     auto run = test::retriedRun();
     auto line = report::renderCaseLine(run.suites[0].cases[0]);
