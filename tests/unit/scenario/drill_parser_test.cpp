@@ -14,7 +14,7 @@ std::string withDrill(const std::string& drill) {
     return R"({"format": "nixdrill-scenario/1", "services": {}, "backup": {}, "drill": )" + drill + "}";
 }
 
-std::string errorOf(const std::string& drill) {
+std::string drillErrorOf(const std::string& drill) {
     try {
         scenario::parseScenario(withDrill(drill), "d.json", "g", nixdrill::engine::steps::catalogue());
     } catch (const util::InputError& e) {
@@ -51,24 +51,22 @@ BOOST_AUTO_TEST_CASE(full_drill) {
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_pointer) {
-    BOOST_TEST(errorOf(R"({"steps": []})").find("d.json: /drill/steps: a drill needs") == 0);
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "explode"}]})").find("/drill/steps/0/action: unknown action") !=
+    BOOST_TEST(drillErrorOf(R"({"steps": []})").find("d.json: /drill/steps: a drill needs") == 0);
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "explode"}]})").find("/drill/steps/0/action: unknown action") !=
                std::string::npos);
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "restore"}]})").find("/drill/steps/0: a restore needs a backup") !=
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "restore"}]})").find("/drill/steps/0: a restore needs a backup") !=
                std::string::npos);
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup"}, {"action": "restore", "snapshot": 2}]})")
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "backup"}, {"action": "restore", "snapshot": 2}]})")
                    .find("/drill/steps/1/snapshot") != std::string::npos);
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup", "inPlace": true}]})")
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "backup", "inPlace": true}]})")
                    .find("/drill/steps/0/inPlace: only applies to restore") != std::string::npos);
-    BOOST_TEST(
-        errorOf(R"({"guest": "windows", "steps": [{"action": "backup"}]})").find("/drill/guest: unknown guest kind") !=
-        std::string::npos);
-    BOOST_TEST(
-        errorOf(R"({"memoryMiB": 16, "steps": [{"action": "backup"}]})").find("/drill/memoryMiB: must be between") !=
-        std::string::npos);
-    BOOST_TEST(errorOf(R"({"data": {"a": {"files": "many"}}, "steps": [{"action": "backup"}]})")
+    BOOST_TEST(drillErrorOf(R"({"guest": "windows", "steps": [{"action": "backup"}]})")
+                   .find("/drill/guest: unknown guest kind") != std::string::npos);
+    BOOST_TEST(drillErrorOf(R"({"memoryMiB": 16, "steps": [{"action": "backup"}]})")
+                   .find("/drill/memoryMiB: must be between") != std::string::npos);
+    BOOST_TEST(drillErrorOf(R"({"data": {"a": {"files": "many"}}, "steps": [{"action": "backup"}]})")
                    .find("/drill/data/a/files: expected an integer") != std::string::npos);
-    BOOST_TEST(errorOf(R"({"stepz": 1})").find("/drill/stepz: unknown key") != std::string::npos);
+    BOOST_TEST(drillErrorOf(R"({"stepz": 1})").find("/drill/stepz: unknown key") != std::string::npos);
     try {
         scenario::parseScenario(
             R"({"format": "nixdrill-scenario/1", "services": {}, "drill": {"steps": [{"action": "backup"}]}})",
@@ -105,7 +103,7 @@ BOOST_AUTO_TEST_CASE(faults_with_declared_outcomes) {
 
 BOOST_AUTO_TEST_CASE(fault_errors_name_the_pointer) {
     auto has = [](const std::string& drill, const std::string& text) {
-        auto e = errorOf(drill);
+        auto e = drillErrorOf(drill);
         BOOST_TEST_INFO(e);
         return e.find(text) != std::string::npos;
     };
@@ -148,16 +146,16 @@ BOOST_AUTO_TEST_CASE(retries_only_where_a_step_repeats_cleanly) {
     BOOST_TEST(steps[2].retries == 1u);
     BOOST_TEST(steps[3].retries == 3u);
     BOOST_TEST(steps[4].retries == 0u); // the default: never retried
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup", "retries": 1}]})")
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "backup", "retries": 1}]})")
                    .find("d.json: /drill/steps/0/retries: only restore, verify-repository and check-metrics") == 0);
     BOOST_TEST(
-        errorOf(
+        drillErrorOf(
             R"({"steps": [{"action": "backup"}, )"
             R"({"action": "inject", "fault": {"kind": "bit-flip", "expect": {"checkDetects": true}}, "retries": 1}]})")
             .find("/drill/steps/1/retries: only restore") != std::string::npos);
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "check-metrics", "retries": 4}]})")
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "check-metrics", "retries": 4}]})")
                    .find("/drill/steps/0/retries: must be between") != std::string::npos);
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "check-metrics", "retries": "twice"}]})")
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "check-metrics", "retries": "twice"}]})")
                    .find("/drill/steps/0/retries: expected an integer") != std::string::npos);
 }
 
@@ -168,7 +166,7 @@ BOOST_AUTO_TEST_CASE(no_network_unless_asked) {
     auto asked = scenario::parseScenario(withDrill(R"({"network": true, "steps": [{"action": "backup"}]})"), "d.json",
                                          "g", nixdrill::engine::steps::catalogue());
     BOOST_TEST(asked.drill->network);
-    BOOST_TEST(errorOf(R"({"network": "yes", "steps": [{"action": "backup"}]})").find("/drill/network") !=
+    BOOST_TEST(drillErrorOf(R"({"network": "yes", "steps": [{"action": "backup"}]})").find("/drill/network") !=
                std::string::npos);
 }
 
@@ -179,7 +177,7 @@ BOOST_AUTO_TEST_CASE(a_drill_deadline) {
     auto none = scenario::parseScenario(withDrill(R"({"steps": [{"action": "backup"}]})"), "d.json", "g",
                                         nixdrill::engine::steps::catalogue());
     BOOST_TEST(none.drill->drillTimeoutSeconds == 0u);
-    BOOST_TEST(errorOf(R"({"timeouts": {"drill": 1}, "steps": [{"action": "backup"}]})")
+    BOOST_TEST(drillErrorOf(R"({"timeouts": {"drill": 1}, "steps": [{"action": "backup"}]})")
                    .find("/drill/timeouts/drill: must be between") != std::string::npos);
 }
 
@@ -201,18 +199,20 @@ BOOST_AUTO_TEST_CASE(postgres_steps) {
 }
 
 BOOST_AUTO_TEST_CASE(postgres_step_errors_name_the_pointer) {
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup", "rows": 5}]})").find("/drill/steps/0/rows: only applies") !=
-               std::string::npos);
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "pg-seed", "pgWriter": true}]})")
+    BOOST_TEST(
+        drillErrorOf(R"({"steps": [{"action": "backup", "rows": 5}]})").find("/drill/steps/0/rows: only applies") !=
+        std::string::npos);
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "pg-seed", "pgWriter": true}]})")
                    .find("/drill/steps/0/pgWriter: only applies to backup") != std::string::npos);
     BOOST_TEST(
-        errorOf(R"({"steps": [{"action": "pg-seed", "rows": 0}]})").find("/drill/steps/0/rows: must be between") !=
+        drillErrorOf(R"({"steps": [{"action": "pg-seed", "rows": 0}]})").find("/drill/steps/0/rows: must be between") !=
         std::string::npos);
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup", "pgWriter": true, "fault": {"kind": "wrong-password",
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "backup", "pgWriter": true, "fault": {"kind": "wrong-password",
         "expect": {"status": 0}}}]})")
                    .find("/drill/steps/0/pgWriter: a backup step with a fault runs no writer") != std::string::npos);
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "pg-restore"}]})").find("/drill/steps/0: a restore needs a backup") !=
-               std::string::npos);
+    BOOST_TEST(
+        drillErrorOf(R"({"steps": [{"action": "pg-restore"}]})").find("/drill/steps/0: a restore needs a backup") !=
+        std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(point_in_time_steps_need_a_base_backup_the_marks_and_a_backup_after_them) {
@@ -223,24 +223,24 @@ BOOST_AUTO_TEST_CASE(point_in_time_steps_need_a_base_backup_the_marks_and_a_back
     BOOST_TEST((s.drill->steps[2].action == "pg-pitr-mark"));
     BOOST_TEST((s.drill->steps[4].action == "pg-pitr-restore"));
     BOOST_TEST(s.drill->steps[4].name == "5-pg-pitr-restore");
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "pg-pitr-mark"}]})")
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "pg-pitr-mark"}]})")
                    .find("/drill/steps/0: pg-pitr-mark needs a backup step before it") != std::string::npos);
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup"}, {"action": "pg-pitr-restore"}]})")
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "backup"}, {"action": "pg-pitr-restore"}]})")
                    .find("/drill/steps/1: pg-pitr-restore needs a pg-pitr-mark step before it") != std::string::npos);
     // Restoring from the base backup (before the marks) would prove nothing about the WAL.
-    BOOST_TEST(errorOf(R"({"steps": [{"action": "backup"}, {"action": "pg-pitr-mark"}, {"action": "backup"},
+    BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "backup"}, {"action": "pg-pitr-mark"}, {"action": "backup"},
         {"action": "pg-pitr-restore", "snapshot": 1}]})")
                    .find("/drill/steps/3: pg-pitr-restore needs a backup step between pg-pitr-mark and it") !=
                std::string::npos);
     BOOST_TEST(
-        errorOf(R"({"steps": [{"action": "backup"}, {"action": "pg-pitr-mark"}, {"action": "pg-pitr-restore"}]})")
+        drillErrorOf(R"({"steps": [{"action": "backup"}, {"action": "pg-pitr-mark"}, {"action": "pg-pitr-restore"}]})")
             .find("needs a backup step between pg-pitr-mark and it") != std::string::npos);
 }
 
 // Each family's parse-time rules (engine/steps), through the parser with the real catalogue.
 BOOST_AUTO_TEST_CASE(each_familys_rules) {
     auto fails = [](const std::string& drill, const std::string& message) {
-        auto e = errorOf(drill);
+        auto e = drillErrorOf(drill);
         BOOST_TEST_INFO(drill << " -> " << e);
         BOOST_TEST(e.find(message) != std::string::npos);
     };

@@ -8,14 +8,14 @@ using nlohmann::json;
 
 namespace {
 
-const json services = json::parse(R"({
+const json collectorServices = json::parse(R"({
   "db": {"enable": true, "dataDir": "/var/lib/db", "backupPaths": ["/var/lib/db/dumps"], "priority": 10},
   "app": {"enable": true, "dataDir": "/var/lib/app", "backupPaths": ["/var/lib/db/dumps/app"]},
   "off": {"enable": false, "dataDir": "/var/lib/off", "backupPaths": ["/srv/off"]},
   "cache": {"enable": true, "dataDir": "/var/cache/c"}
 })");
 
-json goodOutput() {
+json goodCollectorOutput() {
     return json::parse(R"({
   "persistence": ["/var/lib/app", "/var/lib/db/dumps/app", "/var/cache/c", "/var/lib/db", "/var/lib/db/dumps"],
   "backups": {
@@ -29,7 +29,7 @@ json goodOutput() {
 })");
 }
 
-std::string notes(const std::vector<nixdrill::model::Mismatch>& ms) {
+std::string collectorNotes(const std::vector<nixdrill::model::Mismatch>& ms) {
     std::string out;
     for (const auto& m : ms) {
         out += m.pointer + " " + m.note + "\n";
@@ -37,8 +37,8 @@ std::string notes(const std::vector<nixdrill::model::Mismatch>& ms) {
     return out;
 }
 
-bool violates(const json& output, const std::string& fragment) {
-    auto text = notes(checkCollectorInvariants(services, output));
+bool collectorViolates(const json& output, const std::string& fragment) {
+    auto text = collectorNotes(checkCollectorInvariants(collectorServices, output));
     return text.find(fragment) != std::string::npos;
 }
 
@@ -47,73 +47,73 @@ bool violates(const json& output, const std::string& fragment) {
 BOOST_AUTO_TEST_SUITE(verify_collector_invariants)
 
 BOOST_AUTO_TEST_CASE(a_correct_output_has_no_violations) {
-    auto ms = checkCollectorInvariants(services, goodOutput());
-    BOOST_TEST(ms.empty(), notes(ms));
+    auto ms = checkCollectorInvariants(collectorServices, goodCollectorOutput());
+    BOOST_TEST(ms.empty(), collectorNotes(ms));
 }
 
 BOOST_AUTO_TEST_CASE(each_invariant_can_fail) {
-    auto o = goodOutput();
+    auto o = goodCollectorOutput();
     o["backups"]["off"] = {{"paths", {"/srv/off"}}, {"priority", 100}};
     o["persistence"].push_back("/srv/off");
     o["backupOrder"].push_back("off");
-    BOOST_TEST(violates(o, "only enabled services are registered"));
+    BOOST_TEST(collectorViolates(o, "only enabled services are registered"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["backups"].erase("app");
     o["backupOrder"] = {"db"};
     o["overlaps"] = json::array();
-    BOOST_TEST(violates(o, "every enabled service with backupPaths is registered"));
+    BOOST_TEST(collectorViolates(o, "every enabled service with backupPaths is registered"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["backups"]["app"]["paths"] = {"var/lib/app"};
-    BOOST_TEST(violates(o, "absolute normalised"));
+    BOOST_TEST(collectorViolates(o, "absolute normalised"));
     o["backups"]["app"]["paths"] = {"/var/lib/app/"};
-    BOOST_TEST(violates(o, "absolute normalised"));
+    BOOST_TEST(collectorViolates(o, "absolute normalised"));
     o["backups"]["app"]["paths"] = {"/var/lib/./app"};
-    BOOST_TEST(violates(o, "absolute normalised"));
+    BOOST_TEST(collectorViolates(o, "absolute normalised"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["backups"]["app"]["paths"] = {"/var/lib/app", "/var/lib/db"};
-    BOOST_TEST(violates(o, "no path appears in two registrations"));
+    BOOST_TEST(collectorViolates(o, "no path appears in two registrations"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["backups"]["app"]["paths"] = {"/var/lib/app", "/var/lib/app"};
-    BOOST_TEST(violates(o, "registration paths are unique"));
+    BOOST_TEST(collectorViolates(o, "registration paths are unique"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["backups"]["app"]["paths"] = {"/var/lib/app", "/var/lib/app/sub"};
     o["persistence"].push_back("/var/lib/app/sub");
-    BOOST_TEST(violates(o, "nested in another path of the same registration"));
+    BOOST_TEST(collectorViolates(o, "nested in another path of the same registration"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["persistence"].erase(0);
-    BOOST_TEST(violates(o, "covered by the persistence list"));
+    BOOST_TEST(collectorViolates(o, "covered by the persistence list"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["persistence"].push_back("/var/lib/app");
-    BOOST_TEST(violates(o, "persistence entries are unique"));
+    BOOST_TEST(collectorViolates(o, "persistence entries are unique"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["backupOrder"] = {"app", "db"};
-    BOOST_TEST(violates(o, "sorted by (priority, name)"));
+    BOOST_TEST(collectorViolates(o, "sorted by (priority, name)"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["backupOrder"] = {"db"};
-    BOOST_TEST(violates(o, "backupOrder lists every registration"));
+    BOOST_TEST(collectorViolates(o, "backupOrder lists every registration"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["overlaps"][0]["owner"] = "nobody";
-    BOOST_TEST(violates(o, "an overlap's owner is a registration"));
+    BOOST_TEST(collectorViolates(o, "an overlap's owner is a registration"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["overlaps"][0]["path"] = "/elsewhere";
-    BOOST_TEST(violates(o, "owner backs up the path"));
+    BOOST_TEST(collectorViolates(o, "owner backs up the path"));
 
-    o = goodOutput();
+    o = goodCollectorOutput();
     o["overlaps"][0]["removedFrom"] = {"off"};
-    BOOST_TEST(violates(o, "overlaps name only enabled services"));
+    BOOST_TEST(collectorViolates(o, "overlaps name only enabled services"));
 
-    BOOST_TEST(violates(json::parse(R"({"persistence": []})"), "output has persistence"));
+    BOOST_TEST(collectorViolates(json::parse(R"({"persistence": []})"), "output has persistence"));
 }
 
 BOOST_AUTO_TEST_CASE(path_normal_form) {
