@@ -98,6 +98,9 @@ struct Drill {
     bool network = false;
     /// A ZFS pool in the guest (the systemd-zfs image); nullopt: none.
     std::optional<ZfsPool> zfs;
+    /// Services of the guest's own packages that the drill enables and starts at provisioning,
+    /// before the contract's units (a database server the contract's hooks talk to).
+    std::vector<std::string> units;
 };
 
 struct Scenario {

@@ -4,7 +4,9 @@
 #include "util/error.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <optional>
+#include <regex>
 #include <set>
 
 namespace nixdrill::scenario {
@@ -175,12 +177,33 @@ std::string snapshotRef(const StepInput& in, const char* key) {
                                                ") of a backup step before this one");
 }
 
+/// drill.units: service unit names, each once (they go on a systemctl command line).
+std::vector<std::string> parseUnits(const Reader& r, const ordered_json& value, const std::string& pointer) {
+    std::vector<std::string> units;
+    if (!value.is_array()) {
+        r.fail(pointer, "expected a list of service unit names");
+    }
+    static const std::regex unitName("[A-Za-z0-9][A-Za-z0-9_.@:-]*\\.service");
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        auto p = pointer + "/" + std::to_string(i);
+        if (!value[i].is_string() || !std::regex_match(value[i].get<std::string>(), unitName)) {
+            r.fail(p, "expected a service unit name such as \"mariadb.service\"");
+        }
+        auto unit = value[i].get<std::string>();
+        if (std::find(units.begin(), units.end(), unit) != units.end()) {
+            r.fail(p, "unit " + unit + " is listed twice");
+        }
+        units.push_back(unit);
+    }
+    return units;
+}
+
 model::Drill parseDrill(const ordered_json& section, const std::string& file, const StepCatalogue& catalogue) {
     Reader r{file};
     const std::string base = "/drill";
-    r.onlyKeys(
-        section, base,
-        {"guest", "seed", "memoryMiB", "vcpus", "data", "steps", "timeouts", "repositoryDiskMiB", "network", "zfs"});
+    r.onlyKeys(section, base,
+               {"guest", "seed", "memoryMiB", "vcpus", "data", "steps", "timeouts", "repositoryDiskMiB", "network",
+                "zfs", "units"});
     model::Drill d;
     d.guest = r.string(section, base, "guest", d.guest);
     if (d.guest != "debian" && d.guest != "nixos") {
@@ -201,6 +224,10 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file, co
         if (d.guest != "debian") {
             r.fail(base + "/zfs", "a ZFS pool needs the Debian guest (its systemd-zfs image), not \"" + d.guest + "\"");
         }
+    }
+
+    if (section.contains("units")) {
+        d.units = parseUnits(r, section["units"], base + "/units");
     }
 
     if (section.contains("timeouts")) {

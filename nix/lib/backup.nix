@@ -48,6 +48,8 @@ let
   shell = import ./scripts/shell.nix;
   # Consistency add-ons of a registration (docs/backup-module.md, "ZFS snapshots", "PostgreSQL").
   postgresLib = import ./postgres.nix;
+  # restore-<job>.sh of a contract with postRestore (docs/backup-module.md, "Restore scripts").
+  restoreLib = import ./restore.nix { inherit postgresLib shell; };
   snapshotsLib = import ./snapshots.nix;
 
   optionPrefix = "modules.backup";
@@ -384,6 +386,7 @@ let
       exclude = checkListOf checkExclude;
       preBackup = checkStrOrNull;
       postBackup = checkStrOrNull;
+      postRestore = checkStrOrNull;
       healthChecks = checkListOf (checkFields {
         service = checkStr;
         command = checkStr;
@@ -465,6 +468,7 @@ let
           systemdUnits = r.systemdUnits or [ ];
           preBackup = r.preBackup or null;
           postBackup = r.postBackup or null;
+          postRestore = r.postRestore or null;
           healthChecks = r.healthChecks or [ ];
           priority = r.priority or 100;
           resources = jobDefaults.resources;
@@ -489,6 +493,7 @@ let
             exclude = j.excludePatterns;
             preBackup = j.preBackupScript;
             postBackup = j.postBackupScript;
+            postRestore = null;
             healthChecks = [ ];
             snapshots = false;
             livePaths = j.paths;
@@ -869,6 +874,7 @@ let
             systemdUnits
             preBackup
             postBackup
+            postRestore
             livePaths
             postgres
             healthChecks
@@ -877,7 +883,11 @@ let
           zfsDataset = if j.snapshots then j.zfsDataset else null;
           # NixOS form: what restic reads comes from prepare (nixpkgs' dynamicFilesFrom).
           dynamicFilesFrom = if j.snapshots then "cat /run/${unitBase name}/paths" else null;
-          restoreFile = if j.postgres != null && j.postgres.databases != [ ] then "restore-${name}.sh" else null;
+          restoreFile =
+            if (j.postgres != null && j.postgres.databases != [ ]) || j.postRestore != null then
+              "restore-${name}.sh"
+            else
+              null;
           pitrFile = if j.postgres != null && j.postgres.pgbackrest.enable then "pitr-${name}.sh" else null;
           healthFile = if j.healthChecks != [ ] then "health-${name}.sh" else null;
           repositoryName = repoName;
@@ -976,11 +986,15 @@ let
         ++ optional (j.restoreFile != null) [
           {
             name = j.restoreFile;
-            value = postgresLib.restoreScript {
-              job = j.name;
-              pg = j.postgres;
-              inherit (j) repository passwordFile environmentFile;
-            };
+            value =
+              if j.postRestore != null then
+                restoreLib.restoreScript j
+              else
+                postgresLib.restoreScript {
+                  job = j.name;
+                  pg = j.postgres;
+                  inherit (j) repository passwordFile environmentFile;
+                };
           }
         ]
         ++ optional (j.healthFile != null) [

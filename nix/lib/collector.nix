@@ -188,9 +188,33 @@ let
     exclude = checkStrList;
     preBackup = checkStrOrNull;
     postBackup = checkStrOrNull;
+    postRestore = checkStrOrNull;
     healthCheck = checkHealthCheck;
     backup = checkBackup;
   };
+
+  # postRestore is run by the rendered restore-<job>.sh; PostgreSQL's restore script and
+  # snapshot jobs (whose snapshots hold the snapshot's paths) have their own way back.
+  checkPostRestore =
+    opt: v:
+    let
+      b = v.backup or { };
+      set = (v.postRestore or null) != null;
+    in
+    (
+      if set && (b.postgres or null) != null then
+        [
+          "${opt}.postRestore: cannot be combined with ${opt}.backup.postgres (its rendered restore script restores the dumps)"
+        ]
+      else
+        [ ]
+    )
+    ++ (
+      if set && (b.useSnapshots or false) == true then
+        [ "${opt}.postRestore: not supported with ${opt}.backup.useSnapshots (restore-<job>.sh restores live paths)" ]
+      else
+        [ ]
+    );
 
   # systemd unit names and restic job names are derived from the service name.
   isSafeName = name: match "[A-Za-z0-9][A-Za-z0-9_.@-]*" name != null;
@@ -208,7 +232,12 @@ let
           "${opt}: service name ${toJSON name} is not safe in a systemd unit or job name (allowed characters: A-Z a-z 0-9 _ . @ -, starting with a letter or digit)"
         ]
     )
-    ++ (if isAttrs v then checkFields serviceCheckers opt v else expected opt "an attribute set" v);
+    ++ (
+      if isAttrs v then
+        checkFields serviceCheckers opt v ++ (if isAttrs (v.backup or { }) then checkPostRestore opt v else [ ])
+      else
+        expected opt "an attribute set" v
+    );
 
   validate =
     services:
@@ -236,6 +265,7 @@ let
       exclude = v.exclude or [ ];
       preBackup = v.preBackup or null;
       postBackup = v.postBackup or null;
+      postRestore = v.postRestore or null;
       healthCheck =
         let
           h = v.healthCheck or null;
@@ -293,6 +323,7 @@ let
         exclude
         preBackup
         postBackup
+        postRestore
         healthCheck
         ;
       registers = s.backupPaths != [ ];
@@ -437,7 +468,8 @@ let
                 postBackup
                 ;
             }
-            // (if checks == [ ] then { } else { healthChecks = checks; });
+            // (if checks == [ ] then { } else { healthChecks = checks; })
+            // (if a.r.postRestore == null then { } else { inherit (a.r) postRestore; });
           }
         ) survivors
       );

@@ -330,6 +330,7 @@ in
     cleanupLines
     restoreScript
     pitrScript
+    repositoryAssignments
     defaults
     ;
 }

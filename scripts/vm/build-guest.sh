@@ -32,8 +32,11 @@ agent_channel=org.qemu.guest_agent.0
 # postgresql-15 and pgbackrest serve the PostgreSQL drills (scenarios/postgres); the package's
 # cluster is dropped (pg-seed creates one when a drill needs it).
 # dmsetup serves the io-errors fault (device-mapper error target over a copy of the data).
+# mariadb-server, redis-server and sqlite3 are the real services of scenarios/services (their
+# contracts' dump hooks and application checks); their units are not started at boot.
 systemd_packages=(systemd-sysv udev kmod qemu-guest-agent restic coreutils util-linux util-linux-extra
-    e2fsprogs procps jq dmsetup postgresql-15 postgresql-client-15 pgbackrest)
+    e2fsprogs procps jq dmsetup postgresql-15 postgresql-client-15 pgbackrest
+    mariadb-server mariadb-client redis-server redis-tools sqlite3)
 # Added to the systemd-zfs guest (from contrib): the kernel headers dkms builds the module against.
 zfs_packages=(linux-headers-"${NIXDRILL_GUEST_KERNEL:-KERNEL}" zfs-dkms zfsutils-linux)
 # Host binaries copied into the initramfs guest (with their shared libraries).
@@ -348,6 +351,10 @@ build_systemd_guest() {
     chroot "$root" pg_dropcluster 15 main
     [[ ! -e $root/var/lib/postgresql/15/main ]] || die "pg_dropcluster left /var/lib/postgresql/15/main"
     rm -f "$root/etc/systemd/system/multi-user.target.wants/postgresql.service"
+    # The real services start only in the drills whose contracts name them (provision enables
+    # them): at boot they would cost every drill seconds of TCG time and memory.
+    chroot "$root" systemctl disable --quiet mariadb.service redis-server.service
+    [[ ! -e $root/etc/systemd/system/multi-user.target.wants/mariadb.service ]] || die "mariadb.service still enabled"
     # Modules the drills may load later (loop, dm, 9p, ...): the whole tree of the boot kernel.
     mkdir -p "$root/lib/modules"
     cp -a "$modules_dir" "$root/lib/modules/"

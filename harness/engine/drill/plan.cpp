@@ -74,6 +74,7 @@ DrillPlan planFromEvaluation(const json& value) {
             }
         }
         job.restoreFile = stringOr(j, "restoreFile");
+        job.postRestore = j.contains("postRestore") && j["postRestore"].is_string();
         job.pitrFile = stringOr(j, "pitrFile");
         job.healthFile = stringOr(j, "healthFile");
         if (j.contains("healthChecks") && j["healthChecks"].is_array()) {

@@ -32,9 +32,12 @@ struct DrillJob {
     std::vector<std::string> forgetArgs; ///< the --keep-* arguments of its forget --prune (pruneArgs)
     /// backup.postgres: databases dumped by the job's prepare step (empty: none).
     std::vector<std::string> pgDatabases;
-    std::string pgUser;                      ///< OS user the PostgreSQL tools run as
-    std::string pgDumpDir;                   ///< the staging dir of the dumps (one of `paths`; not seeded)
-    std::string restoreFile;                 ///< the rendered restore-<job>.sh ("" when the job has none)
+    std::string pgUser;      ///< OS user the PostgreSQL tools run as
+    std::string pgDumpDir;   ///< the staging dir of the dumps (one of `paths`; not seeded)
+    std::string restoreFile; ///< the rendered restore-<job>.sh ("" when the job has none)
+    /// The contract's postRestore: restoreFile is then the in-place restore (nix/lib/restore.nix),
+    /// not PostgreSQL's.
+    bool postRestore = false;
     std::string pitrFile;                    ///< the rendered pitr-<job>.sh (pgBackRest enabled; "" otherwise)
     std::string healthFile;                  ///< the rendered health-<job>.sh (readiness checks; "" when none)
     std::vector<std::string> healthServices; ///< the services whose healthCheck it runs

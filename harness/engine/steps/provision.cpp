@@ -69,6 +69,7 @@ public:
     void afterProvision(DrillContext& ctx) override {
         auto& m = ctx.client();
         m.must("systemctl daemon-reload");
+        startGuestServices(ctx, builtIn_);
         if (!ctx.probes.empty()) {
             std::string units;
             for (const auto& u : ctx.probes) {
@@ -96,6 +97,30 @@ private:
             units.insert(job.systemdUnits.begin(), job.systemdUnits.end());
         }
         return units;
+    }
+
+    /// drill.units: the guest's own services the contract's hooks need (a database server),
+    /// enabled so that they come back after a power cut as on a real host. A NixOS system's
+    /// units are enabled by its configuration (its /etc is read-only): they are only started.
+    static void startGuestServices(DrillContext& ctx, bool builtIn) {
+        if (ctx.drill.units.empty()) {
+            return;
+        }
+        auto& m = ctx.client();
+        std::string units;
+        for (const auto& u : ctx.drill.units) {
+            if (!m.sh("systemctl cat " + shellQuote(u) + " >/dev/null 2>&1").succeeded()) {
+                throw util::InputError("/drill/units: the guest has no unit " + u +
+                                       " (scripts/vm/build-guest.sh lists the Debian guest's packages)");
+            }
+            units += " " + shellQuote(u);
+        }
+        auto r = m.sh((builtIn ? "systemctl start" : "systemctl enable --quiet --now") + units);
+        if (!r.succeeded()) {
+            throw util::SystemError("cannot start the drill's units" + units + ": " + ctx.redactor.apply(r.describe()) +
+                                    m.sh("journalctl --no-pager -n 30").out);
+        }
+        ctx.note("started the guest's own" + units);
     }
 
     static void useBuiltInUnits(DrillContext& ctx) {

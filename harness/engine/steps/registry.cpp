@@ -19,6 +19,7 @@ std::vector<FamilyPtr> drillFamilies() {
     families.push_back(postgresFamily());
     families.push_back(zfsFamily());
     families.push_back(writersFamily());
+    families.push_back(workloadFamily());
     return families;
 }
 

@@ -76,6 +76,10 @@ private:
     static void restoreJob(DrillContext& ctx, const DrillJob& job, const std::string& id, unsigned number,
                            const std::string& target, bool inPlace) {
         auto& m = ctx.client();
+        if (inPlace && job.postRestore) {
+            restoreByScript(ctx, job, id, number);
+            return;
+        }
         std::string cmd = drill::resticEnv(job);
         if (inPlace) {
             // Restore replaces the data: stop the services, remove what is there, restore, start.
@@ -99,6 +103,30 @@ private:
                  " to " + target + " (exit " + std::to_string(r.exitCode) + ")");
         if (!r.succeeded()) {
             throw drill::StepFailed("restic restore of job " + job.name +
+                                    " failed: " + ctx.redactor.apply(r.describe()));
+        }
+    }
+
+    /// The contract's way back (restore-<job>.sh: units stopped, restic restore, units started,
+    /// postRestore), as a person would run it after a loss; what was there is removed first.
+    static void restoreByScript(DrillContext& ctx, const DrillJob& job, const std::string& id, unsigned number) {
+        auto& m = ctx.client();
+        std::string cmd;
+        for (const auto& p : job.paths) {
+            cmd += "rm -rf -- " + shellQuote(p) + "; ";
+        }
+        // On a NixOS guest the module installs the script on PATH; elsewhere the drill did.
+        std::string file = shellQuote(job.restoreFile);
+        cmd += "s=/usr/local/bin/" + file + "; [ -x \"$s\" ] || s=" + file + "; \"$s\" " + shellQuote(id);
+        auto r = m.sh(cmd);
+        ctx.note("job " + job.name + ": " + job.restoreFile + " " + id.substr(0, 8) + " (backup " +
+                 std::to_string(number) + ", exit " + std::to_string(r.exitCode) + "):\n" +
+                 ctx.redactor.apply(r.out + r.err));
+        if (r.exitCode == 2 || r.exitCode == 126 || r.exitCode == 127) {
+            throw util::SystemError(job.restoreFile + " could not run: " + ctx.redactor.apply(r.describe()));
+        }
+        if (!r.succeeded()) {
+            throw drill::StepFailed("the rendered " + job.restoreFile + " of job " + job.name +
                                     " failed: " + ctx.redactor.apply(r.describe()));
         }
     }

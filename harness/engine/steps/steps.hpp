@@ -23,5 +23,6 @@ FamilyPtr faultsFamily();     ///< backups with a fault, inject steps
 FamilyPtr postgresFamily();   ///< pg-*: PostgreSQL dumps, pgBackRest point in time; pgWriter
 FamilyPtr zfsFamily();        ///< drill.zfs: the pool, snapshot captures, paths mapped back
 FamilyPtr writersFamily();    ///< fileWriter: a writer during the backup, its invariant after restores
+FamilyPtr workloadFamily();   ///< exec steps and a backup's writer of a real service
 
 } // namespace nixdrill::engine::steps

@@ -293,4 +293,53 @@ BOOST_AUTO_TEST_CASE(each_familys_rules) {
           "unit-refuses-to-stop, clock-jump, io-errors, zfs-stale-snapshot, zfs-pool-full)");
 }
 
+BOOST_AUTO_TEST_CASE(real_service_workloads) {
+    auto d = scenario::parseScenario(withDrill(R"({"units": ["mariadb.service"], "steps": [
+        {"action": "exec", "name": "seed", "command": "mariadb -e 'SELECT 1'", "expect": "1"},
+        {"action": "backup", "writer": {"service": "shop", "command": "while :; do :; done", "progress": "echo 1"}},
+        {"action": "check-service", "checks": [{"name": "rows", "command": "true", "expect": "x"}, {"command": "true"}]}]})"),
+                                     "d.json", "g", nixdrill::engine::steps::catalogue())
+                 .drill;
+    BOOST_REQUIRE(d);
+    BOOST_TEST(d->units == std::vector<std::string>{"mariadb.service"});
+    BOOST_TEST(d->steps.at(0).action == "exec");
+    BOOST_TEST(d->steps.at(1).params.at("writer").at("progress") == "echo 1");
+    BOOST_TEST(d->steps.at(2).params.at("checks").size() == 2U);
+}
+
+BOOST_AUTO_TEST_CASE(real_service_workload_errors_name_the_pointer) {
+    auto fails = [](const std::string& drill, const std::string& message) {
+        auto e = drillErrorOf(drill);
+        BOOST_TEST_INFO(drill << " -> " << e);
+        BOOST_TEST(e.find(message) != std::string::npos);
+    };
+    fails(R"({"units": "mariadb.service", "steps": [{"action": "backup"}]})",
+          "/drill/units: expected a list of service unit names");
+    fails(R"({"units": ["mariadb"], "steps": [{"action": "backup"}]})",
+          "/drill/units/0: expected a service unit name such as");
+    fails(R"({"units": ["a.service; rm -rf /"], "steps": [{"action": "backup"}]})", "/drill/units/0: expected");
+    fails(R"({"units": ["a.service", "a.service"], "steps": [{"action": "backup"}]})",
+          "/drill/units/1: unit a.service is listed twice");
+    fails(R"({"steps": [{"action": "exec"}]})", "/drill/steps/0/command: must be set");
+    fails(R"({"steps": [{"action": "exec", "command": ""}]})", "/drill/steps/0/command: must not be empty");
+    fails(R"({"steps": [{"action": "exec", "command": ["ls"]}]})", "/drill/steps/0/command: expected a string");
+    fails(R"({"steps": [{"action": "backup", "command": "ls"}]})",
+          "/drill/steps/0/command: only applies to exec steps");
+    fails(R"({"steps": [{"action": "backup", "writer": "loop"}]})",
+          "/drill/steps/0/writer: expected an object {service, command, progress}");
+    fails(R"({"steps": [{"action": "backup", "writer": {"service": "s", "command": "c"}}]})",
+          "/drill/steps/0/writer/progress: must be set");
+    fails(R"({"steps": [{"action": "backup", "writer": {"service": "s", "command": "c", "progress": "p", "x": 1}}]})",
+          "/drill/steps/0/writer/x: unknown key");
+    fails(R"({"steps": [{"action": "backup", "writer": {"service": "s", "command": "c", "progress": "p"},
+              "fault": {"kind": "wrong-password", "expect": {"snapshot": false}}}]})",
+          "/drill/steps/0/writer: a backup step with a fault runs no writer");
+    fails(R"({"steps": [{"action": "check-service", "checks": []}]})",
+          "/drill/steps/0/checks: expected a non-empty list");
+    fails(R"({"steps": [{"action": "check-service", "checks": [{"expect": "x"}]}]})",
+          "/drill/steps/0/checks/0/command: must be set to a shell command");
+    fails(R"({"steps": [{"action": "check-service", "checks": [{"command": "true", "expct": "x"}]}]})",
+          "/drill/steps/0/checks/0/expct: unknown key");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
