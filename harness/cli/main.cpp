@@ -5,6 +5,7 @@
 #include "engine/eval_runner.hpp"
 #include "engine/fault_matrix.hpp"
 #include "engine/module_check.hpp"
+#include "engine/mutants.hpp"
 #include "engine/repository_drill.hpp"
 #include "engine/steps/registry.hpp"
 #include "nixdrill_config.hpp"
@@ -169,12 +170,42 @@ void expandFaultMatrix(scenario::LoadResult& loaded, const std::vector<std::stri
     loaded.scenarios = std::move(out);
 }
 
+/// --mutants: each drill scenario is followed by its mutants (the scenario itself must pass for
+/// them to mean anything).
+/// @throws util::InputError when there is no drill scenario, or one has nothing to mutate.
+std::vector<engine::Mutant> expandMutants(scenario::LoadResult& loaded, bool quiet) {
+    std::vector<model::Scenario> out;
+    std::vector<engine::Mutant> mutants;
+    for (auto& s : loaded.scenarios) {
+        if (!s.drill) {
+            out.push_back(std::move(s));
+            continue;
+        }
+        auto m = engine::mutantsOf(s);
+        if (!quiet) {
+            std::cout << "....  mutants of " << s.name << ": " << m.mutants.size() << std::endl;
+        }
+        out.push_back(std::move(s));
+        out.insert(out.end(), std::make_move_iterator(m.variants.begin()), std::make_move_iterator(m.variants.end()));
+        mutants.insert(mutants.end(), m.mutants.begin(), m.mutants.end());
+    }
+    if (mutants.empty()) {
+        throw util::InputError("--mutants: no drill scenario among the paths given");
+    }
+    loaded.scenarios = std::move(out);
+    return mutants;
+}
+
 int runRunCommand(const cli::Options& o) {
     auto runStart = std::chrono::steady_clock::now(); // --deadline counts from here
     auto evaluator = makeEvaluator(o);
     auto loaded = scenario::loadScenarios(o.paths, engine::steps::catalogue());
     if (o.faults) {
         expandFaultMatrix(loaded, engine::parseFaultList(*o.faults), o.quiet);
+    }
+    std::vector<engine::Mutant> mutants;
+    if (o.mutants) {
+        mutants = expandMutants(loaded, o.quiet);
     }
     // Domains and run directories are destroyed on SIGINT/SIGTERM too.
     vm::installSignalCleanup();
@@ -205,6 +236,17 @@ int runRunCommand(const cli::Options& o) {
     };
     auto run = engine::runScenarios(loaded, evaluator, provider, ro);
     run.runId = runId;
+    if (o.mutants) {
+        engine::scoreMutants(run, mutants);
+        for (const auto& [k, v] : run.properties) {
+            if (k.starts_with("mutants.") && k.ends_with(".score")) {
+                auto scenario = k.substr(8, k.size() - 14);
+                const auto& survivors = run.properties.at("mutants." + scenario + ".survivors");
+                std::cout << "mutation score " << scenario << ": " << v << " killed"
+                          << (survivors.empty() ? "" : "; survived: " + survivors) << std::endl;
+            }
+        }
+    }
     addProperties(run, evaluator, o);
     return finish(run, o);
 }

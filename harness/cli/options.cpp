@@ -109,6 +109,11 @@ constexpr OptionSpec optionSpecs[] = {
      "run: each drill scenario once per applicable fault kind (all, or a\n"
      "comma-separated list: wrong-password,kill-mid-backup,...) with the\n"
      "catalogue's expected outcomes (docs/drill-format.md, \"Fault matrix\")"},
+    {"--mutants", "", runBit, Section::general,
+     "run: each drill scenario, then once per mutant of its contracts (a dropped\n"
+     "backupPath, preBackup, postRestore or systemdUnit, an exclude swallowing\n"
+     "its data); reports the mutants killed and survived (docs/drill-format.md,\n"
+     "\"Mutation testing\")"},
     {"--quiet", "", reportingCommands, Section::general, "print only failures and the summary"},
 
     {"--repository", "URL", drillBit, Section::drill, "the restic repository (local path, sftp:, s3:, b2:, rest:)"},
@@ -362,6 +367,7 @@ void readRunOptions(const CommandParser& p, Options& o) {
         }
     }
     o.faults = p.value("--faults");
+    o.mutants = p.flag("--mutants");
 }
 
 void readDrillOptions(const CommandParser& p, Options& o) {
@@ -422,6 +428,15 @@ void checkCombinations(const Options& o, bool sampleGiven) {
     }
     if (o.faults && o.command != "run") {
         throw util::InputError("--faults is an option of run (the drills)");
+    }
+    if (o.mutants && o.command != "run") {
+        throw util::InputError("--mutants is an option of run (the drills)");
+    }
+    if (o.mutants && (o.guest || o.guestImage) && !(o.guest && *o.guest == "debian")) {
+        throw util::InputError("--mutants needs the Debian guest: a NixOS image is built from the unmutated contracts");
+    }
+    if (o.mutants && (o.faults || o.accept)) {
+        throw util::InputError("--mutants cannot go with --faults or --accept: it runs the scenarios' mutants");
     }
     if (o.faults && o.accept) {
         throw util::InputError("--faults cannot go with --accept: the fault variants are not the scenario files");

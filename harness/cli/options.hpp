@@ -44,6 +44,8 @@ struct Options {
     bool warm = false;
     /// run: --faults all|KIND,... runs every drill scenario once per applicable fault kind.
     std::optional<std::string> faults;
+    /// run: --mutants runs every drill scenario and the mutants of its contracts.
+    bool mutants = false;
     /// run: drills at once (0 = from the machine: its cores) and the memory they may use
     /// together in MiB (0 = from the machine: 80% of its available memory).
     unsigned jobs = 0;

@@ -58,7 +58,10 @@ private:
         c.kind = kind;
         ctx_.evidence().clear();
         auto start = Clock::now();
-        if (broken) {
+        if (!firstFailure_.empty()) {
+            c.outcome = Outcome::Skipped;
+            c.message = "not run: " + firstFailure_ + " failed (the drill stops at its first failure)";
+        } else if (broken) {
             c.outcome = Outcome::Skipped;
             c.message = deadlinePassed_ ? "not run: " + ctx_.options.deadlineWhat + " passed"
                                         : "not run: an earlier step broke";
@@ -82,6 +85,9 @@ private:
             }
         }
         c.durationSeconds = std::chrono::duration<double>(Clock::now() - start).count();
+        if (c.outcome == Outcome::Failed && ctx_.drill.stopAtFirstFailure) {
+            firstFailure_ = name;
+        }
         redact(c);
         if (ctx_.options.onCase) {
             ctx_.options.onCase(c);
@@ -156,6 +162,7 @@ private:
     std::vector<steps::FamilyPtr> families_;
     drill::DrillContext ctx_;
     bool deadlinePassed_ = false;
+    std::string firstFailure_; ///< with stopAtFirstFailure: the case that failed
     std::vector<CaseResult> cases_;
 };
 

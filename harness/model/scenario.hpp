@@ -101,6 +101,13 @@ struct Drill {
     /// Services of the guest's own packages that the drill enables and starts at provisioning,
     /// before the contract's units (a database server the contract's hooks talk to).
     std::vector<std::string> units;
+    /// Units the host runs that no contract of the scenario lists (a mutant's dropped
+    /// systemdUnit): provisioned as probe units all the same, stopped by no job. Not read
+    /// from scenario files.
+    std::vector<std::string> extraProbes;
+    /// Skip the steps after the first Failed one (a mutant: one failure is its verdict, the
+    /// rest would only spend time). Not read from scenario files.
+    bool stopAtFirstFailure = false;
 };
 
 struct Scenario {

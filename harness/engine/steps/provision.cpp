@@ -92,7 +92,7 @@ public:
 
 private:
     static std::set<std::string> serviceUnits(const DrillContext& ctx) {
-        std::set<std::string> units;
+        std::set<std::string> units(ctx.drill.extraProbes.begin(), ctx.drill.extraProbes.end());
         for (const auto& job : ctx.plan.jobs) {
             units.insert(job.systemdUnits.begin(), job.systemdUnits.end());
         }

@@ -121,13 +121,15 @@ public:
             return;
         }
         auto& m = ctx.client();
-        current_->after = progress(ctx, current_->progress);
         auto state = m.activeState(writerUnit);
         m.must("systemctl stop " + std::string(writerUnit) + "; systemctl reset-failed " + std::string(writerUnit) +
                " 2>/dev/null; true");
+        // Read once it is stopped: no commit can land after the bound, and the backup's point
+        // is before it (the jobs had ended).
+        current_->after = progress(ctx, current_->progress);
         ctx.note("writer of service " + current_->service + ": progress " + std::to_string(current_->before) +
-                 " when the jobs started, " + std::to_string(current_->after) + " when they ended (" + state +
-                 " until then)");
+                 " when the jobs started, " + std::to_string(current_->after) + " when it was stopped after them (" +
+                 state + " until then)");
         if (current_->after <= current_->before || state != "active") {
             throw util::SystemError("the writer of service " + current_->service +
                                     " did not keep writing while the backup ran: the drill proves nothing");

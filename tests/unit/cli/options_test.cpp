@@ -201,6 +201,14 @@ BOOST_AUTO_TEST_CASE(errors_name_the_flag) {
     BOOST_TEST(messageOf({"eval", "s.json", "--junit="}) == "option --junit needs a value");
     BOOST_TEST(messageOf({"eval", "--json", "", "s.json"}) == "option --json needs a value");
     BOOST_TEST(messageOf({"run", "s.json", "--faults"}) == "option --faults needs a value");
+    // --mutants: run only, not with the fault matrix, --accept or a NixOS guest.
+    BOOST_TEST(messageOf({"eval", "s.json", "--mutants"}).find("--mutants") != std::string::npos);
+    BOOST_TEST(messageOf({"run", "s.json", "--mutants", "--faults", "all"}) ==
+               "--mutants cannot go with --faults or --accept: it runs the scenarios' mutants");
+    BOOST_TEST(messageOf({"run", "s.json", "--mutants", "--accept"}) ==
+               "--mutants cannot go with --faults or --accept: it runs the scenarios' mutants");
+    BOOST_TEST(messageOf({"run", "s.json", "--mutants", "--guest", "nixos"}).find("--mutants needs the Debian guest") ==
+               0);
     BOOST_TEST(messageOf({"drill", "--repository", "/r", "--password-file"}) == "option --password-file needs a value");
 
     // Bad numbers and values: the flag, what it takes, and what it got.

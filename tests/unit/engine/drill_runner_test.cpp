@@ -205,6 +205,35 @@ BOOST_AUTO_TEST_CASE(without_retries_a_failure_is_final) {
     BOOST_TEST(!cases[1].flaky());
 }
 
+BOOST_AUTO_TEST_CASE(a_drill_that_stops_at_its_first_failure_skips_the_rest_and_says_why) {
+    const char* twoChecks = R"({"data": {"app": {"files": 2}}, "steps": [
+        {"action": "verify-repository", "name": "first"}, {"action": "verify-repository", "name": "second"}]})";
+    for (bool stop : {false, true}) {
+        auto s = scenarioWith(twoChecks);
+        s.drill->stopAtFirstFailure = stop;
+        auto plan = onePlan();
+        FakeGuest g;
+        int checks = 0;
+        g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+            if (isCheck(cmd) && ++checks == 1) {
+                return exited(1, "Fatal: pack abc is damaged");
+            }
+            return std::nullopt;
+        };
+        auto cases = engine::runDrill(s, plan, g, {});
+        BOOST_REQUIRE_EQUAL(cases.size(), 3u);
+        BOOST_TEST(cases[1].outcome == model::Outcome::Failed);
+        if (stop) {
+            BOOST_TEST(checks == 1);
+            BOOST_TEST(cases[2].outcome == model::Outcome::Skipped);
+            BOOST_TEST(cases[2].message == "not run: first failed (the drill stops at its first failure)");
+        } else {
+            BOOST_TEST(checks == 2);
+            BOOST_TEST(cases[2].outcome == model::Outcome::Passed);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(retries_run_out_then_the_case_fails_with_every_attempt) {
     auto s = scenarioWith(verifyWithRetries);
     auto plan = onePlan();
