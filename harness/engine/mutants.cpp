@@ -19,6 +19,7 @@ struct Mutation {
     std::string description;
     std::function<void(ordered_json&)> apply;
     std::string keepsRunning; ///< a unit the mutant drops from the contract, not from the host
+    std::string addedExclude; ///< a pattern the mutant adds to the contract's exclude
 };
 
 std::vector<std::string> stringsAt(const ordered_json& service, const char* key) {
@@ -37,20 +38,24 @@ std::vector<std::string> stringsAt(const ordered_json& service, const char* key)
 std::vector<Mutation> mutationsOf(const std::string& name, const ordered_json& service) {
     std::vector<Mutation> out;
     auto paths = stringsAt(service, "backupPaths");
+    if (paths.empty()) {
+        return out; // registers nothing: no backup to get wrong
+    }
     bool hasDataDir =
         service.contains("dataDir") && service["dataDir"].is_string() && !service["dataDir"].get<std::string>().empty();
-    // A path may go only when another remains: without any the service is not backed up at
-    // all, which the drill reports as nothing to drill rather than as a wrong backup.
-    if (paths.size() + (hasDataDir ? 1 : 0) >= 2) {
+    // A path may go only when another backupPath remains: a contract without backupPaths
+    // registers nothing (its dataDir is persisted, not backed up), which the drill reports as
+    // nothing to drill rather than as a wrong backup.
+    if (paths.size() >= 2) {
         for (std::size_t i = 0; i < paths.size(); ++i) {
             out.push_back({"drop-backupPath." + name + "." + std::to_string(i), "backupPaths without " + paths[i],
-                           [i](ordered_json& s) { s["backupPaths"].erase(i); }, ""});
+                           [i](ordered_json& s) { s["backupPaths"].erase(i); }, "", ""});
         }
     }
     for (const char* hook : {"preBackup", "postRestore"}) {
         if (service.contains(hook) && service[hook].is_string()) {
             out.push_back({std::string("drop-") + hook + "." + name, std::string("no ") + hook,
-                           [hook](ordered_json& s) { s.erase(hook); }, ""});
+                           [hook](ordered_json& s) { s.erase(hook); }, "", ""});
         }
     }
     // The collector's default when the contract names none: the service's own unit.
@@ -61,9 +66,9 @@ std::vector<Mutation> mutationsOf(const std::string& name, const ordered_json& s
         rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
         out.push_back({"drop-systemdUnit." + name + "." + std::to_string(i),
                        "systemdUnits without " + units[i] + " (not stopped during the backup)",
-                       [rest](ordered_json& s) { s["systemdUnits"] = rest; }, units[i]});
+                       [rest](ordered_json& s) { s["systemdUnits"] = rest; }, units[i], ""});
     }
-    if (!paths.empty() || hasDataDir) {
+    {
         auto first = hasDataDir ? service["dataDir"].get<std::string>() : paths.front();
         std::string pattern = first + "/*";
         out.push_back({"exclude-data." + name, "exclude " + pattern + " (the files under " + first + ")",
@@ -73,9 +78,22 @@ std::vector<Mutation> mutationsOf(const std::string& name, const ordered_json& s
                            }
                            s["exclude"].push_back(pattern);
                        },
-                       ""});
+                       "", pattern});
     }
     return out;
+}
+
+/// What a drill must do to notice a mutant of this kind (its id's first part).
+std::string hintFor(const std::string& id) {
+    static const std::map<std::string, std::string> hints = {
+        {"drop-backupPath", "lose or damage that path's data before a restore"},
+        {"drop-preBackup", "lose the service's live data (not only the dump) before the restore"},
+        {"drop-postRestore", "lose the service's live data before the restore, then check the service"},
+        {"drop-systemdUnit", "write the service's data while the backup runs (a backup writer)"},
+        {"exclude-data", "restore that path to a fresh place or damage it first"},
+    };
+    auto it = hints.find(id.substr(0, id.find('.')));
+    return it == hints.end() ? "" : it->second;
 }
 
 bool enabled(const ordered_json& service) {
@@ -108,11 +126,14 @@ MutantSet mutantsOf(const model::Scenario& scenario) {
             v.expectError.clear();
             m.apply(v.services[name]);
             v.drill->stopAtFirstFailure = true;
+            if (!m.addedExclude.empty()) {
+                v.drill->mutantExcludes[name].push_back(m.addedExclude);
+            }
             if (!m.keepsRunning.empty() && m.keepsRunning.ends_with(".service")) {
                 // The host still runs it; only the backup no longer stops it.
                 v.drill->extraProbes.push_back(m.keepsRunning);
             }
-            out.mutants.push_back({scenario.name, scenario.file, v.name, m.id, m.description});
+            out.mutants.push_back({scenario.name, scenario.file, v.name, m.id, m.description, hintFor(m.id)});
             out.variants.push_back(std::move(v));
         }
     }
@@ -178,7 +199,8 @@ model::CaseResult verdict(const Mutant& m, const std::vector<model::CaseResult>&
         c.message = "no verdict: the mutant did not run";
     } else {
         c.outcome = model::Outcome::Failed;
-        c.message = "survived: every step passed with " + m.description + " — the drill does not notice";
+        c.message = "survived: every step passed with " + m.description + " — the drill does not notice" +
+                    (m.hint.empty() ? "" : " (to notice it, a drill would " + m.hint + ")");
     }
     return c;
 }

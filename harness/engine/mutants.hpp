@@ -17,6 +17,7 @@ struct Mutant {
     std::string variant;     ///< its own scenario name, `<scenario>~<id>`
     std::string id;          ///< e.g. "drop-preBackup.shop"
     std::string description; ///< what the mutant does to the contract, for the report
+    std::string hint;        ///< what a drill needs to notice it, for a survivor's report
 };
 
 struct MutantSet {
@@ -37,7 +38,8 @@ MutantSet mutantsOf(const model::Scenario& scenario);
 /// drill does not notice), Broken when a case broke and none failed (no verdict). When the
 /// scenario's own drill did not pass, every mutant is Broken: nothing can be said. The mutant's
 /// cases stay, in order, in its case's output. Adds the run properties
-/// `mutants.<scenario>.score` ("killed/judged") and `.survivors` (ids, comma-separated).
+/// `mutants.<scenario>.score` ("killed/judged") and `.survivors` (ids, comma-separated). A
+/// survivor's message says what a drill needs to notice it.
 void scoreMutants(model::RunResult& run, const std::vector<Mutant>& mutants);
 
 } // namespace nixdrill::engine

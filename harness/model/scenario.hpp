@@ -108,6 +108,9 @@ struct Drill {
     /// Skip the steps after the first Failed one (a mutant: one failure is its verdict, the
     /// rest would only spend time). Not read from scenario files.
     bool stopAtFirstFailure = false;
+    /// Per service, the exclude patterns a mutant added to its contract: the drill's data (what
+    /// it seeds, damages and expects back) stays the unmutated contract's. Not read from files.
+    std::map<std::string, std::vector<std::string>> mutantExcludes;
 };
 
 struct Scenario {

@@ -2,7 +2,9 @@
 # Mutation testing of a real-service contract through the real nixdrill binary, libvirt and
 # QEMU: `run --mutants` on the MariaDB drill (scenarios/services) must kill every mutant of its
 # contract, and a weaker copy of that drill (it never loses the database) must report the
-# mutant it lets survive, with the reason. Prints TAP. Usage: mutants.sh NIXDRILL SOURCE_ROOT
+# mutant it lets survive, with the reason. The seeded-file drill (scenarios/drills) kills its
+# exclude mutant (the drill's data stays the unmutated contract's) and reports the unit it cannot
+# notice (nothing writes during its backup). Prints TAP. Usage: mutants.sh NIXDRILL SOURCE_ROOT
 set -uo pipefail
 nixdrill=${1:?nixdrill binary} root=${2:?source root}
 work=$(mktemp -d)
@@ -14,6 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 mkdir -p "$work/in"
 cp "$root/scenarios/services/drill-mariadb.json" "$work/in/drill-mariadb.json"
+cp "$root/scenarios/drills/drill-single-service.json" "$work/in/drill-single-service.json"
 # The weaker drill: the same contract and steps, but the database is never lost, so a restore
 # that does not load the dump still finds the rows in place.
 jq '.drill.steps |= map(select(.name != "lose-the-database"))' "$root/scenarios/services/drill-mariadb.json" \
@@ -56,6 +59,23 @@ check "weaker drill: score 2/3" test "$(prop mutants.drill-mariadb-weak.score)" 
 check "weaker drill: the survivor is named" test "$(prop mutants.drill-mariadb-weak.survivors)" = drop-postRestore.shop
 check "weaker drill: the survivor is a failed case that says why" \
     mutant_says drill-mariadb-weak drop-postRestore.shop failed "survived: every step passed with no postRestore"
+check "weaker drill: the survivor says what would notice it" \
+    mutant_says drill-mariadb-weak drop-postRestore.shop failed "a drill would lose the service's live data"
+
+# Seeded files: the exclude that swallows the dataDir is killed by the restore to a fresh place
+# (it expects the files the service holds), the unit no longer stopped survives.
+check "seeded drill: score 1/2" test "$(prop mutants.drill-single-service.score)" = 1/2
+check "seeded drill: exclude-data killed by the files missing from the restore" \
+    mutant_says drill-single-service exclude-data.notes passed "killed by restore-to-scratch: "
+check "seeded drill: the missing files are the dataDir's" \
+    jq -e '[.suites[] | select(.name == "mutants.drill-single-service") | .cases[] |
+            select(.name == "exclude-data.notes") | .output | test("failed restore-to-scratch: [0-9]+ difference")] == [true]' \
+    "$work/r.json"
+check "seeded drill: the unit not stopped survives, with what would notice it" \
+    mutant_says drill-single-service drop-systemdUnit.notes.0 failed "a drill would write the service's data while the backup runs"
+check "seeded drill: no drop-backupPath mutant (its only backupPath)" \
+    jq -e '[.suites[] | select(.name == "mutants.drill-single-service") | .cases[] | .name] ==
+           ["drop-systemdUnit.notes.0", "exclude-data.notes"]' "$work/r.json"
 check "the terminal names the survivor" \
     grep -q '^mutation score drill-mariadb-weak: 2/3 killed; survived: drop-postRestore.shop$' "$work/out"
 check "a killed mutant's later steps are skipped, not run" \

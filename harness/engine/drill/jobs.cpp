@@ -3,6 +3,8 @@
 
 #include "guest/guest.hpp"
 
+#include <algorithm>
+
 namespace nixdrill::engine::drill {
 
 using guest::shellQuote;
@@ -32,6 +34,20 @@ std::string serviceOf(const DrillJob& job) {
         return job.source;
     }
     return job.name.rfind("service-", 0) == 0 ? job.name.substr(8) : job.name;
+}
+
+std::vector<std::string> dataExcludes(const model::Drill& drill, const DrillJob& job) {
+    auto it = drill.mutantExcludes.find(serviceOf(job));
+    if (it == drill.mutantExcludes.end()) {
+        return job.exclude;
+    }
+    std::vector<std::string> out;
+    for (const auto& p : job.exclude) {
+        if (std::find(it->second.begin(), it->second.end(), p) == it->second.end()) {
+            out.push_back(p);
+        }
+    }
+    return out;
 }
 
 std::string jobUnits(const DrillPlan& plan) {

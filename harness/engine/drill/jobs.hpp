@@ -21,6 +21,10 @@ std::vector<std::string> dataPaths(const DrillJob& job);
 /// The service a job was registered for (the seed data's key).
 std::string serviceOf(const DrillJob& job);
 
+/// The exclude patterns the drill's data follows: the job's own, less those a mutant added to
+/// its service's contract (a mutant changes what is backed up, never what the service holds).
+std::vector<std::string> dataExcludes(const model::Drill& drill, const DrillJob& job);
+
 /// backup.useSnapshots: restic reads a ZFS snapshot of the job's dataset, not its live paths.
 inline bool isSnapshotJob(const DrillJob& job) {
     return !job.zfsDataset.empty();

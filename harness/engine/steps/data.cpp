@@ -1,6 +1,7 @@
 ///@file mutate and damage: the live data changed between backups, deterministically, or hit
 /// by an incident.
 #include "engine/drill/context.hpp"
+#include "engine/drill/jobs.hpp"
 #include "engine/steps/steps.hpp"
 
 #include <algorithm>
@@ -38,7 +39,8 @@ private:
                 bool inJob = std::any_of(job.paths.begin(), job.paths.end(), [&](const std::string& p) {
                     return e.path.rfind(p == "/" ? "/" : p + "/", 0) == 0;
                 });
-                if (inJob && e.kind == verify::SeedKind::File && !verify::isExcluded(e.path, job.exclude)) {
+                if (inJob && e.kind == verify::SeedKind::File &&
+                    !verify::isExcluded(e.path, drill::dataExcludes(ctx.drill, job))) {
                     files.push_back(e.path);
                 }
             }

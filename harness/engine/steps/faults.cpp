@@ -36,7 +36,7 @@ std::string victimFile(const DrillContext& ctx, const DrillJob& job) {
         bool plain = std::all_of(e.path.begin(), e.path.end(),
                                  [](char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '\\'; });
         if (e.kind == verify::SeedKind::File && !e.content.empty() && plain && e.path.rfind(root + "/", 0) == 0 &&
-            !verify::isExcluded(e.path, job.exclude)) {
+            !verify::isExcluded(e.path, drill::dataExcludes(ctx.drill, job))) {
             files.push_back(e.path);
         }
     }

@@ -219,7 +219,8 @@ private:
             if (auto it = ctx.drill.data.find(drill::serviceOf(job)); it != ctx.drill.data.end()) {
                 spec = it->second;
             }
-            verify::SeedSpec s{spec.files, spec.maxFileSize, spec.depth, spec.symlinks, spec.nonAscii, job.exclude};
+            verify::SeedSpec s{spec.files,    spec.maxFileSize, spec.depth,
+                               spec.symlinks, spec.nonAscii,    drill::dataExcludes(ctx.drill, job)};
             for (const auto& path : job.paths) {
                 if (path == job.pgDumpDir || path == job.pgRepoPath) {
                     continue; // written by the job's pg_dump and pgBackRest, not by the drill

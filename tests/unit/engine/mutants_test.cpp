@@ -43,42 +43,53 @@ BOOST_AUTO_TEST_SUITE(engine_mutants)
 
 BOOST_AUTO_TEST_CASE(each_contract_field_a_good_drill_must_catch) {
     auto s = mutantSource(R"({
-      "shop": {"enable": true, "dataDir": "/var/lib/shop", "backupPaths": ["/var/backup/shop"],
+      "shop": {"enable": true, "dataDir": "/var/lib/shop", "backupPaths": ["/var/backup/shop", "/srv/shop"],
                "systemdUnits": ["shop.service", "shop-worker.service"], "preBackup": "dump",
                "postRestore": "load", "exclude": ["*.tmp"]},
       "off": {"enable": false, "backupPaths": ["/x"], "preBackup": "y"},
+      "kept": {"enable": true, "dataDir": "/var/lib/kept", "preBackup": "y"},
       "app": {"enable": true, "backupPaths": ["/srv/app"]}})");
     auto m = engine::mutantsOf(s);
-    BOOST_TEST(idsOf(m) ==
-                   (std::vector<std::string>{"drop-systemdUnit.app.0", "exclude-data.app", "drop-backupPath.shop.0",
-                                             "drop-preBackup.shop", "drop-postRestore.shop", "drop-systemdUnit.shop.0",
-                                             "drop-systemdUnit.shop.1", "exclude-data.shop"}),
+    BOOST_TEST(idsOf(m) == (std::vector<std::string>{
+                               "drop-systemdUnit.app.0", "exclude-data.app", "drop-backupPath.shop.0",
+                               "drop-backupPath.shop.1", "drop-preBackup.shop", "drop-postRestore.shop",
+                               "drop-systemdUnit.shop.0", "drop-systemdUnit.shop.1", "exclude-data.shop"}),
                boost::test_tools::per_element());
     BOOST_REQUIRE_EQUAL(m.variants.size(), m.mutants.size());
     // Each variant changes its one field and nothing else, the drill left as it is.
     const auto& dropPath = m.variants[2];
     BOOST_TEST(dropPath.name == s.name + "~drop-backupPath.shop.0");
-    BOOST_TEST(dropPath.services["shop"]["backupPaths"].empty());
+    BOOST_TEST(dropPath.services["shop"]["backupPaths"] == nlohmann::ordered_json::array({"/srv/shop"}));
     BOOST_TEST(dropPath.services["shop"]["preBackup"] == "dump");
     BOOST_TEST(dropPath.drill->steps.size() == 2U);
     // A mutant's first failure is its verdict; the scenario's own drill runs to the end.
     BOOST_TEST(dropPath.drill->stopAtFirstFailure);
     BOOST_TEST(!s.drill->stopAtFirstFailure);
-    BOOST_TEST(!m.variants[3].services["shop"].contains("preBackup"));
-    BOOST_TEST(!m.variants[4].services["shop"].contains("postRestore"));
-    BOOST_TEST(m.variants[5].services["shop"]["systemdUnits"] ==
+    BOOST_TEST(!m.variants[4].services["shop"].contains("preBackup"));
+    BOOST_TEST(!m.variants[5].services["shop"].contains("postRestore"));
+    BOOST_TEST(m.variants[6].services["shop"]["systemdUnits"] ==
                nlohmann::ordered_json::array({"shop-worker.service"}));
     // The dropped unit still runs on the host (a probe), the job just no longer stops it.
-    BOOST_TEST(m.variants[5].drill->extraProbes == std::vector<std::string>{"shop.service"});
-    BOOST_TEST(m.variants[3].drill->extraProbes.empty());
-    BOOST_TEST(m.variants[7].services["shop"]["exclude"] ==
+    BOOST_TEST(m.variants[6].drill->extraProbes == std::vector<std::string>{"shop.service"});
+    BOOST_TEST(m.variants[4].drill->extraProbes.empty());
+    BOOST_TEST(m.variants[8].services["shop"]["exclude"] ==
                nlohmann::ordered_json::array({"*.tmp", "/var/lib/shop/*"}));
+    // The drill's data stays the unmutated contract's: it still expects the excluded files back.
+    BOOST_TEST((m.variants[8].drill->mutantExcludes ==
+                std::map<std::string, std::vector<std::string>>{{"shop", {"/var/lib/shop/*"}}}));
+    BOOST_TEST(m.variants[4].drill->mutantExcludes.empty());
+    // Each mutant kind says what a drill needs to notice it.
+    for (const auto& mutant : m.mutants) {
+        BOOST_TEST(!mutant.hint.empty(), mutant.id);
+    }
     // A contract without systemdUnits stops its own unit (the collector's default).
     BOOST_TEST(m.variants[0].services["app"]["systemdUnits"] == nlohmann::ordered_json::array());
     BOOST_TEST(m.variants[1].services["app"]["exclude"] == nlohmann::ordered_json::array({"/srv/app/*"}));
-    // The only path of app is never dropped: without it nothing is backed up at all.
+    // The only path of app is never dropped: without it nothing is backed up at all; a contract
+    // with a dataDir and no backupPaths registers nothing, so it has no mutant.
     for (const auto& id : idsOf(m)) {
         BOOST_TEST(id.find("drop-backupPath.app") == std::string::npos);
+        BOOST_TEST(id.find(".kept") == std::string::npos);
     }
 }
 
@@ -95,8 +106,9 @@ BOOST_AUTO_TEST_CASE(no_drill_or_nothing_to_mutate_is_refused) {
 
 BOOST_AUTO_TEST_CASE(killed_survived_and_no_verdict) {
     using model::Outcome;
-    std::vector<engine::Mutant> mutants = {
-        {"s", "s.json", "s~a", "a", "no a"}, {"s", "s.json", "s~b", "b", "no b"}, {"s", "s.json", "s~c", "c", "no c"}};
+    std::vector<engine::Mutant> mutants = {{"s", "s.json", "s~a", "a", "no a", ""},
+                                           {"s", "s.json", "s~b", "b", "no b", "add a writer"},
+                                           {"s", "s.json", "s~c", "c", "no c", ""}};
     model::RunResult run;
     model::SuiteResult group{
         "g", "", "", 0, {stepCase("s", "s", Outcome::Passed), stepCase("s~a", "s~a", Outcome::Passed)}};
@@ -123,7 +135,9 @@ BOOST_AUTO_TEST_CASE(killed_survived_and_no_verdict) {
     BOOST_TEST(m.cases[0].message == "killed by 2-restore: sha256 differs");
     BOOST_TEST(m.cases[0].output.find("failed 2-restore: sha256 differs") != std::string::npos);
     BOOST_TEST((m.cases[1].outcome == Outcome::Failed));
-    BOOST_TEST(m.cases[1].message.find("survived: every step passed with no b") == 0);
+    BOOST_TEST(
+        m.cases[1].message ==
+        "survived: every step passed with no b — the drill does not notice (to notice it, a drill would add a writer)");
     BOOST_TEST((m.cases[2].outcome == Outcome::Broken));
     BOOST_TEST(m.cases[2].message == "no verdict: 1-backup broke: agent lost");
     BOOST_TEST(run.properties.at("mutants.s.score") == "1/2");
@@ -132,7 +146,7 @@ BOOST_AUTO_TEST_CASE(killed_survived_and_no_verdict) {
 
 BOOST_AUTO_TEST_CASE(a_drill_that_does_not_pass_gives_no_verdict) {
     using model::Outcome;
-    std::vector<engine::Mutant> mutants = {{"s", "s.json", "s~a", "a", "no a"}};
+    std::vector<engine::Mutant> mutants = {{"s", "s.json", "s~a", "a", "no a", ""}};
     model::RunResult run;
     run.suites = {{"drill.s", "", "", 0, {stepCase("s", "1-backup", Outcome::Failed, "wrong")}},
                   {"drill.s~a", "", "", 0, {stepCase("s~a", "1-backup", Outcome::Failed, "wrong")}}};

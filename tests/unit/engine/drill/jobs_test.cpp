@@ -26,3 +26,17 @@ BOOST_AUTO_TEST_CASE(a_newline_cannot_be_written_into_a_unit_file) {
         systemdArgument("/srv/a\nb"), nixdrill::util::InputError,
         [](const nixdrill::util::InputError& e) { return std::string(e.what()).find("newline") != std::string::npos; });
 }
+
+// A mutant widens what the backup leaves out, never what the service holds: the drill's data
+// keeps the contract's own excludes, less the mutant's.
+BOOST_AUTO_TEST_CASE(the_drills_data_follows_the_unmutated_contract) {
+    nixdrill::engine::DrillJob job;
+    job.name = "service-notes";
+    job.exclude = {"*.tmp", "/var/lib/notes/*", "cache"};
+    nixdrill::model::Drill drill;
+    BOOST_TEST(dataExcludes(drill, job) == job.exclude);
+    drill.mutantExcludes["other"] = {"*.tmp"};
+    BOOST_TEST(dataExcludes(drill, job) == job.exclude);
+    drill.mutantExcludes["notes"] = {"/var/lib/notes/*"};
+    BOOST_TEST(dataExcludes(drill, job) == (std::vector<std::string>{"*.tmp", "cache"}));
+}
