@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The real-service drills (scenarios/services: Debian's MariaDB and Redis, each behind a probe
 # application, and an SQLite-backed application; with its contract's own dump hook, a writer during the backup, the rendered
-# restore-<job>.sh with postRestore, application checks) through the real nixdrill binary,
-# libvirt and QEMU, plus a negative control per service: a contract mistake a user makes must
-# make the drill fail, for its reason. Prints TAP. Usage: services.sh NIXDRILL SOURCE_ROOT
+# restore-<job>.sh with postRestore, application checks, the unprotected-state audit) through the
+# real nixdrill binary, libvirt and QEMU, plus a negative control per service: a contract mistake
+# a user makes must make the drill fail, for its reason; and the audit of a contract that leaves
+# its live database undeclared. Prints TAP. Usage: services.sh NIXDRILL SOURCE_ROOT
 set -uo pipefail
 nixdrill=${1:?nixdrill binary} root=${2:?source root}
 work=$(mktemp -d)
@@ -32,6 +33,12 @@ for d in mariadb:shop redis:queue sqlite:ledger; do
     check "$drill: the dump is what restic read" \
         bash -c "grep -q ' restored, 0 differences' <<<\"\$1\"" _ "$(notes "$drill" restore-in-place)"
     check "$drill: RTO recorded" grep -q "nixdrill_drill_rto_seconds{.*scenario=\"$drill\".*job=\"service-$service\"}" "$work/m.prom"
+    check "$drill: the audit finds nothing unprotected" \
+        bash -c "grep -q ' 0 unprotected in 0 directories' <<<\"\$1\"" _ "$(notes "$drill" audit)"
+done
+for d in mariadb:/var/lib/mysql redis:/var/lib/redis sqlite:/var/lib/ledger; do
+    check "drill-${d%%:*}: the audit counts the live data directory as declared" \
+        bash -c "grep -q 'declared:.* ${d#*:}\\( \\|;\\)' <<<\"\$1\"" _ "$(notes "drill-${d%%:*}" audit)"
 done
 check "mariadb: the rows are checked" bash -c "grep -q 'consistent: 1' <<<\"\$1\"" _ "$(notes drill-mariadb ready-after-restore)"
 check "sqlite: the integrity check ran" bash -c "grep -q \"application check 'integrity' (exit 0)\" <<<\"\$1\"" _ "$(notes drill-sqlite ready-after-restore)"
@@ -53,6 +60,13 @@ jq '.services.queue.postRestore = "install -o redis -g redis -m 0660 /var/backup
 # the recent commits live in ledger.db-wal, so the copy is not the database at backup time.
 jq '.services.ledger.preBackup = "mkdir -p /var/backup/ledger\ncp /var/lib/ledger/ledger.db /var/backup/ledger/ledger.db"' \
     "$root/scenarios/services/drill-sqlite.json" >"$work/neg/drill-sqlite.json"
+# The unprotected-state audit: the SQLite contract without the one that declares its live
+# database (seed, then audit; nothing after is needed): exactly that directory is reported. The
+# same with severity warn passes and still counts it.
+jq 'del(.services["ledger-db"]) | .drill.steps |= .[0:2]' "$root/scenarios/services/drill-sqlite.json" \
+    >"$work/neg/drill-sqlite-unpersisted.json"
+jq 'del(.services["ledger-db"]) | .drill.steps |= .[0:2] | .drill.steps[1].severity = "warn"' \
+    "$root/scenarios/services/drill-sqlite.json" >"$work/neg/drill-sqlite-unpersisted-warn.json"
 # A mistake may also hang a step: bounded well below the default 15 min.
 for f in "$work"/neg/*.json; do
     jq '.drill.timeouts.step = 180' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
@@ -85,5 +99,15 @@ check "sqlite file copy: the restored database is not the backup's" \
     jq -e 'map(select(.name == "restore-in-place"))[0].message | test("not a point from backup 1|has no readable progress counter")' \
     "$work/neg-sqlite.json"
 check "sqlite file copy: nothing broke" jq -e 'all(.outcome == "failed")' "$work/neg-sqlite.json"
+failed drill-sqlite-unpersisted >"$work/neg-audit.json"
+check "audit: only the audit fails" jq -e 'length == 1 and .[0].name == "audit" and .[0].outcome == "failed"' \
+    "$work/neg-audit.json"
+check "audit: the undeclared live database is reported, and nothing else" \
+    jq -e '.[0].message | contains("in 1 directories written since the services started that no contract declares") and
+           contains("\n/var/lib/ledger: 1 file(s) (ledger.db)")' "$work/neg-audit.json"
+check "audit (warn): passes" test "$(failed drill-sqlite-unpersisted-warn)" = "[]"
+check "audit (warn): still counts the undeclared file" \
+    jq -e '[.suites[] | select(.name == "drill.drill-sqlite-unpersisted-warn") | .cases[] | select(.name == "audit") |
+            .properties["audit.unprotected"]] == ["1"]' "$work/neg.json"
 check "negative controls: no nixdrill domain left" test "$(domains)" -eq 0
 tap_finish

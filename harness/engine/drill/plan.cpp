@@ -40,6 +40,9 @@ DrillPlan planFromEvaluation(const json& value) {
     }
     const auto& b = value["backup"];
     DrillPlan plan;
+    if (value.contains("collector") && value["collector"].is_object() && value["collector"].contains("persistence")) {
+        plan.persistence = stringList(value["collector"]["persistence"], "/collector/persistence");
+    }
     if (!b.contains("jobOrder") || !b["jobOrder"].is_array() || b["jobOrder"].empty()) {
         throw util::InputError("/backup/jobOrder: no jobs to drill");
     }

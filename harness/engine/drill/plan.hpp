@@ -52,6 +52,9 @@ struct DrillJob {
 struct DrillPlan {
     std::vector<DrillJob> jobs;               ///< in the module's job order
     std::map<std::string, std::string> files; ///< run-<job>.sh and unit files by name
+    /// The collector's persistence: every enabled contract's dataDir and backupPaths (what an
+    /// Impermanence host keeps), in its order; empty when the evaluation has no collector.
+    std::vector<std::string> persistence;
 };
 
 /// Reads the evaluation's `backup` output (renderBackups) into a plan.

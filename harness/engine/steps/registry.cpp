@@ -20,6 +20,7 @@ std::vector<FamilyPtr> drillFamilies() {
     families.push_back(zfsFamily());
     families.push_back(writersFamily());
     families.push_back(workloadFamily());
+    families.push_back(auditFamily());
     return families;
 }
 

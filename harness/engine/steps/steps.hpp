@@ -24,5 +24,6 @@ FamilyPtr postgresFamily();   ///< pg-*: PostgreSQL dumps, pgBackRest point in t
 FamilyPtr zfsFamily();        ///< drill.zfs: the pool, snapshot captures, paths mapped back
 FamilyPtr writersFamily();    ///< fileWriter: a writer during the backup, its invariant after restores
 FamilyPtr workloadFamily();   ///< exec steps and a backup's writer of a real service
+FamilyPtr auditFamily();      ///< audit-state: files written that no contract declares
 
 } // namespace nixdrill::engine::steps

@@ -485,3 +485,64 @@ BOOST_AUTO_TEST_CASE(check_service_fails_when_a_unit_does_not_start_and_breaks_w
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// audit-state: what the guest lists as written since the baseline, judged against the declared
+// paths (persistence, job paths), the volatile places and the repository.
+BOOST_AUTO_TEST_CASE(audit_state_reports_what_no_contract_declares_by_directory) {
+    for (std::string severity : {"fail", "warn"}) {
+        auto s = scenarioWith(R"({"data": {"app": {"files": 2}}, "steps": [{"action": "audit-state", "name": "audit",
+            "allow": ["/srv/scratch"], "severity": ")" +
+                              severity + R"("}]})");
+        auto plan = onePlan();
+        plan.persistence = {"/var/lib/app", "/var/lib/app-db"};
+        FakeGuest g;
+        bool baseline = false;
+        g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+            if (cmd.rfind("touch /run/nixdrill-audit-baseline", 0) == 0) {
+                baseline = true;
+            }
+            if (cmd.find("findmnt") != std::string::npos && cmd.find("-newer") != std::string::npos) {
+                static const char listing[] =
+                    "/var/lib/app/a\0/var/lib/app-db/ibdata\0/tmp/x\0/var/lib/restic/app/config\0"
+                    "/srv/scratch/y\0/var/lib/other/state.db\0/var/lib/other/state.db-wal\0/etc/app.conf\0";
+                auto r = exited(0);
+                r.out.assign(listing, sizeof listing - 1); // find -print0: NUL-separated
+                return r;
+            }
+            return std::nullopt;
+        };
+        auto cases = engine::runDrill(s, plan, g, {});
+        BOOST_REQUIRE_EQUAL(cases.size(), 2u);
+        BOOST_TEST(baseline);
+        const auto& audit = cases[1];
+        BOOST_TEST(audit.kind == "drill:audit-state");
+        BOOST_TEST(audit.properties.at("audit.unprotected") == "3");
+        std::string groups = "/etc: 1 file(s) (app.conf)\n/var/lib/other: 2 file(s) (state.db, state.db-wal)\n";
+        if (severity == "fail") {
+            BOOST_TEST(audit.outcome == model::Outcome::Failed);
+            BOOST_TEST(audit.message.find("3 file(s) in 2 directories written since the services started") == 0,
+                       audit.message);
+            BOOST_TEST(audit.message.find(groups) != std::string::npos, audit.message);
+        } else {
+            BOOST_TEST(audit.outcome == model::Outcome::Passed, audit.message);
+            BOOST_TEST(audit.output.find("warning: 3 file(s) in 2 directories") != std::string::npos, audit.output);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(audit_state_without_its_baseline_is_broken) {
+    auto s = scenarioWith(R"({"data": {"app": {"files": 2}}, "steps": [{"action": "audit-state"}]})");
+    auto plan = onePlan();
+    FakeGuest g;
+    g.handler = [&](const std::string& cmd, auto) -> std::optional<guest::ExecResult> {
+        if (cmd == "test -f /run/nixdrill-audit-baseline") {
+            return exited(1);
+        }
+        return std::nullopt;
+    };
+    auto cases = engine::runDrill(s, plan, g, {});
+    BOOST_REQUIRE_EQUAL(cases.size(), 2u);
+    BOOST_TEST(cases[1].outcome == model::Outcome::Broken);
+    BOOST_TEST(cases[1].message.find("baseline /run/nixdrill-audit-baseline is gone") != std::string::npos,
+               cases[1].message);
+}

@@ -342,4 +342,39 @@ BOOST_AUTO_TEST_CASE(real_service_workload_errors_name_the_pointer) {
           "/drill/steps/0/checks/0/expct: unknown key");
 }
 
+BOOST_AUTO_TEST_CASE(audit_state_steps) {
+    auto d = scenario::parseScenario(withDrill(R"({"steps": [
+        {"action": "audit-state"},
+        {"action": "audit-state", "name": "lenient", "allow": ["/var/lib/mysql", "/"], "severity": "warn"},
+        {"action": "backup"}]})"),
+                                     "d.json", "g", nixdrill::engine::steps::catalogue())
+                 .drill;
+    BOOST_REQUIRE(d);
+    BOOST_TEST(d->steps.at(0).action == "audit-state");
+    BOOST_TEST(d->steps.at(1).params.at("allow").size() == 2U);
+    BOOST_TEST(d->steps.at(1).params.at("severity") == "warn");
+}
+
+BOOST_AUTO_TEST_CASE(audit_state_errors_name_the_pointer) {
+    auto fails = [](const std::string& drill, const std::string& message) {
+        auto e = drillErrorOf(drill);
+        BOOST_TEST_INFO(drill << " -> " << e);
+        BOOST_TEST(e.find(message) != std::string::npos);
+    };
+    fails(R"({"steps": [{"action": "audit-state", "allow": ["var/lib/mysql"]}]})",
+          "/drill/steps/0/allow/0: 'var/lib/mysql' is relative: allow-list entries are absolute paths");
+    fails(R"({"steps": [{"action": "audit-state", "allow": ["/var/lib/../etc"]}]})",
+          "/drill/steps/0/allow/0: '/var/lib/../etc' is not normalised");
+    fails(R"({"steps": [{"action": "audit-state", "allow": "/var/lib"}]})",
+          "/drill/steps/0/allow: expected a list of absolute paths");
+    fails(R"({"steps": [{"action": "audit-state", "allow": [1]}]})",
+          "/drill/steps/0/allow/0: expected an absolute path");
+    fails(R"({"steps": [{"action": "audit-state", "severity": "loud"}]})",
+          "/drill/steps/0/severity: must be \"fail\" or \"warn\", not \"loud\"");
+    fails(R"({"steps": [{"action": "backup"}, {"action": "audit-state"}]})",
+          "/drill/steps/1: audit-state must come before the first backup step");
+    fails(R"({"steps": [{"action": "backup", "allow": ["/x"]}]})",
+          "/drill/steps/0/allow: only applies to audit-state steps");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

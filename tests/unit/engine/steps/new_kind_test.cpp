@@ -77,9 +77,8 @@ BOOST_AUTO_TEST_CASE(its_key_and_rules_are_the_parsers_from_then_on) {
                    .find("/drill/steps/0/passes: must be between 1 and 10") != std::string::npos);
     BOOST_TEST(errorOf(R"({"steps": [{"action": "mutate", "passes": 1}]})", withSync())
                    .find("/drill/steps/0/passes: only applies to sync-disks steps") != std::string::npos);
-    BOOST_TEST(
-        errorOf(R"({"steps": [{"action": "explode"}]})", withSync()).find("pg-pitr-restore, exec, sync-disks)") !=
-        std::string::npos);
+    BOOST_TEST(errorOf(R"({"steps": [{"action": "explode"}]})", withSync())
+                   .find("pg-pitr-restore, exec, audit-state, sync-disks)") != std::string::npos);
     BOOST_TEST(errorOf(R"({"steps": [{"action": "sync-disks", "retries": 1}]})", withSync())
                    .find("/drill/steps/0/retries: only restore, verify-repository and check-metrics steps may be "
                          "retried") != std::string::npos);
