@@ -21,18 +21,19 @@ constexpr const char* baselineFile = "/run/nixdrill-audit-baseline";
 /// Writes that are not a service's state to keep: volatile by design, or the drill's and the
 /// backup system's own (docs/drill-format.md, "Unprotected state").
 const std::vector<std::string>& builtInAllowed() {
+    // clang-format off
     static const std::vector<std::string> places = {
-        "/tmp",
-        "/var/tmp",
-        "/run",
-        "/dev",     // volatile
-        "/var/log", // logs, the journal, the drill's probe logs
-        "/var/cache",
-        "/root/.cache",            // caches (restic's among them)
-        "/var/lib/systemd",        // systemd's bookkeeping (timer stamps, seed)
-        "/etc/systemd/system",     // the drill's units, their enablement links
-        "/var/lib/nixdrill-disks", // the drill's repository disks
+        "/tmp", "/var/tmp", "/run", "/dev",   // volatile
+        "/var/log",                           // logs, the journal, the drill's probe logs
+        "/var/cache", "/root/.cache",         // caches (restic's among them)
+        "/var/lib/systemd",                   // systemd's bookkeeping (timer stamps, seed)
+        "/etc/systemd/system",                // the drill's units, their enablement links
+        // systemctl enable of a packaged unit with a SysV script: update-rc.d's links
+        "/etc/rc0.d", "/etc/rc1.d", "/etc/rc2.d", "/etc/rc3.d", "/etc/rc4.d", "/etc/rc5.d", "/etc/rc6.d",
+        "/etc/rcS.d",
+        "/var/lib/nixdrill-disks",            // the drill's repository disks
     };
+    // clang-format on
     return places;
 }
 
@@ -155,10 +156,15 @@ private:
         return out;
     }
 
+    /// " a b c", each path once (a job's paths are also in the persistence).
     static std::string joined(const std::vector<std::string>& paths) {
         std::string out;
+        std::vector<std::string> seen;
         for (const auto& p : paths) {
-            out += " " + p;
+            if (std::find(seen.begin(), seen.end(), p) == seen.end()) {
+                seen.push_back(p);
+                out += " " + p;
+            }
         }
         return out;
     }
