@@ -1,6 +1,7 @@
 # Helpers shared by the VM test scripts (sourced, not run).
-# How many nixdrill-* libvirt domains exist (the tests observe with virsh; the product never uses it).
-domains() { virsh -c qemu:///system list --all --name 2>/dev/null | grep -c '^nixdrill-' || true; }
+# How many nixdrill-* libvirt domains exist on the connection the drills use (LIBVIRT_DEFAULT_URI,
+# else qemu:///system; the tests observe with virsh, the product never uses it).
+domains() { virsh -c "${LIBVIRT_DEFAULT_URI:-qemu:///system}" list --all --name 2>/dev/null | grep -c '^nixdrill-' || true; }
 # keep_reports NAME JUNIT JSON [PROM]: with NIXDRILL_KEEP_REPORTS set, copy a run's reports to
 # NAME/ there under the names the README's main job writes (reports/), so that two trees' suites can be
 # compared with scripts/normalise-reports.py.
