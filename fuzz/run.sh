@@ -5,7 +5,8 @@
 # The per-target lines are also written to BUILD/fuzz-summary.txt.
 # Usage: fuzz/run.sh [SECONDS] [TARGET...]   (targets: scenario nix-output agent-reply manifest run-result)
 # Environment: NIXDRILL_FUZZ_BUILD (build dir), NIXDRILL_FUZZ_SECONDS (overrides SECONDS),
-#              NIXDRILL_FUZZ_MAX_LEN (longest input, bytes)
+#              NIXDRILL_FUZZ_MAX_LEN (longest input, bytes), NIXDRILL_FUZZ_BUILD_ONLY=1 (build the
+#              targets, fuzz nothing: scripts/test-all.sh builds them ahead, in the background)
 set -euo pipefail
 
 seconds=${NIXDRILL_FUZZ_SECONDS:-${1:-60}}
@@ -20,6 +21,9 @@ fi
 mkdir -p "$build"
 buildlog=$build/fuzz-build.log
 t0=$SECONDS
+# One build at a time in this directory (a background build ahead of the test, then the test).
+exec 9>"$build/.build-lock"
+flock 9
 if [[ ! -f $build/build.ninja ]]; then
     # A setup that failed half-way leaves meson-private/ behind; meson then wants --wipe.
     wipe=()
@@ -36,7 +40,12 @@ if ! ninja -C "$build" -j2 "${targets[@]/#/fuzz/fuzz-}" >>"$buildlog" 2>&1; then
     echo "fuzz: building the fuzz targets failed (log: $buildlog)" >&2
     exit 1
 fi
-echo "fuzz: clang build ready in $((SECONDS - t0)) s; fuzzing each target for $seconds s"
+flock -u 9
+if [[ -n ${NIXDRILL_FUZZ_BUILD_ONLY:-} ]]; then
+    echo "fuzz: clang build ready in $((SECONDS - t0)) s"
+    exit 0
+fi
+echo "fuzz: clang build ready in $((SECONDS - t0)) s (waiting included); fuzzing each target for $seconds s"
 
 # UBSan findings count as crashes; leaks too.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
