@@ -237,14 +237,9 @@ int runRunCommand(const cli::Options& o) {
     auto run = engine::runScenarios(loaded, evaluator, provider, ro);
     run.runId = runId;
     if (o.mutants) {
-        engine::scoreMutants(run, mutants);
-        for (const auto& [k, v] : run.properties) {
-            if (k.starts_with("mutants.") && k.ends_with(".score")) {
-                auto scenario = k.substr(8, k.size() - 14);
-                const auto& survivors = run.properties.at("mutants." + scenario + ".survivors");
-                std::cout << "mutation score " << scenario << ": " << v << " killed"
-                          << (survivors.empty() ? "" : "; survived: " + survivors) << std::endl;
-            }
+        for (const auto& s : engine::scoreMutants(run, mutants)) {
+            std::cout << "mutation score " << s.scenario << ": " << s.score << " killed"
+                      << (s.survivors.empty() ? "" : "; survived: " + s.survivors) << std::endl;
         }
     }
     addProperties(run, evaluator, o);

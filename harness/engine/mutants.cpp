@@ -222,7 +222,8 @@ bool scenarioPassed(const model::RunResult& run, const std::string& scenario) {
 
 } // namespace
 
-void scoreMutants(model::RunResult& run, const std::vector<Mutant>& mutants) {
+std::vector<MutationScore> scoreMutants(model::RunResult& run, const std::vector<Mutant>& mutants) {
+    std::vector<MutationScore> scores;
     std::map<std::string, model::SuiteResult> suites; // by scenario
     std::vector<std::string> order;
     for (const auto& m : mutants) {
@@ -254,10 +255,13 @@ void scoreMutants(model::RunResult& run, const std::vector<Mutant>& mutants) {
                 survivors += (survivors.empty() ? "" : ",") + c.name;
             }
         }
-        run.properties["mutants." + scenario + ".score"] = std::to_string(killed) + "/" + std::to_string(judged);
-        run.properties["mutants." + scenario + ".survivors"] = survivors;
+        MutationScore s{scenario, std::to_string(killed) + "/" + std::to_string(judged), survivors};
+        run.properties["mutants." + scenario + ".score"] = s.score;
+        run.properties["mutants." + scenario + ".survivors"] = s.survivors;
         run.suites.push_back(std::move(suite));
+        scores.push_back(std::move(s));
     }
+    return scores;
 }
 
 } // namespace nixdrill::engine

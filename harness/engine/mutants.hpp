@@ -20,6 +20,13 @@ struct Mutant {
     std::string hint;        ///< what a drill needs to notice it, for a survivor's report
 };
 
+/// A scenario's mutation score, as its run properties say it.
+struct MutationScore {
+    std::string scenario;
+    std::string score;     ///< "killed/judged"
+    std::string survivors; ///< their ids, comma-separated
+};
+
 struct MutantSet {
     std::vector<model::Scenario> variants; ///< one per mutant, in `mutants`' order
     std::vector<Mutant> mutants;
@@ -40,6 +47,7 @@ MutantSet mutantsOf(const model::Scenario& scenario);
 /// cases stay, in order, in its case's output. Adds the run properties
 /// `mutants.<scenario>.score` ("killed/judged") and `.survivors` (ids, comma-separated). A
 /// survivor's message says what a drill needs to notice it.
-void scoreMutants(model::RunResult& run, const std::vector<Mutant>& mutants);
+/// @returns one score per scenario, in the mutants' order (what the terminal prints).
+std::vector<MutationScore> scoreMutants(model::RunResult& run, const std::vector<Mutant>& mutants);
 
 } // namespace nixdrill::engine

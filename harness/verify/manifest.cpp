@@ -29,20 +29,6 @@ for p in "$@"; do
 done
 )SH";
 
-std::vector<std::string_view> splitNul(std::string_view text) {
-    std::vector<std::string_view> fields;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find('\0', start);
-        if (end == std::string_view::npos) {
-            throw util::InputError("manifest output ends inside a field (truncated?)");
-        }
-        fields.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return fields;
-}
-
 // Only digits of `base` (8 or 10), the whole field: from_chars takes no sign, space or prefix for an
 // unsigned type, and reports a value beyond unsigned long long instead of wrapping it.
 unsigned long long number(std::string_view s, int base, std::size_t record, const char* what) {
@@ -122,6 +108,20 @@ std::string octal(unsigned v) {
 }
 
 } // namespace
+
+std::vector<std::string_view> splitNul(std::string_view text, std::string_view what) {
+    std::vector<std::string_view> fields;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\0', start);
+        if (end == std::string_view::npos) {
+            throw util::InputError(std::string(what) + " ends inside a field (truncated?)");
+        }
+        fields.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return fields;
+}
 
 std::string_view manifestScript() {
     return script;

@@ -40,6 +40,11 @@ struct ParsedManifest {
     std::vector<std::string> vanished;
 };
 
+/// The fields of NUL-terminated output (`find -print0`, `sha256sum -z`), empty ones kept.
+/// @throws util::InputError "WHAT ends inside a field (truncated?)" when the text does not end
+/// with a NUL (cut short).
+std::vector<std::string_view> splitNul(std::string_view text, std::string_view what = "manifest output");
+
 /// @throws util::InputError naming the record number when the output is malformed.
 /// allowVanished: a live tree listed while something writes (a temporary file renamed away
 /// between the listing and the hashing) drops such files into `vanished` instead of failing.

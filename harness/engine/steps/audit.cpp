@@ -4,6 +4,7 @@
 #include "engine/drill/context.hpp"
 #include "engine/drill/text.hpp"
 #include "engine/steps/steps.hpp"
+#include "verify/manifest.hpp"
 #include "verify/state_audit.hpp"
 
 #include <algorithm>
@@ -142,16 +143,8 @@ private:
                                     ctx.redactor.apply(r.describe()));
         }
         std::vector<std::string> out;
-        std::size_t start = 0;
-        while (start < r.out.size()) {
-            auto end = r.out.find('\0', start);
-            if (end == std::string::npos) {
-                end = r.out.size();
-            }
-            if (end > start) {
-                out.push_back(r.out.substr(start, end - start));
-            }
-            start = end + 1;
+        for (auto path : verify::splitNul(r.out, "the audit's listing")) {
+            out.emplace_back(path);
         }
         return out;
     }
