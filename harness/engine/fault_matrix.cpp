@@ -33,6 +33,7 @@ faults::ScenarioFacts factsOf(const model::Scenario& scenario) {
         const auto& restic = (*scenario.backup)["restic"];
         t.handWritten = restic.contains("jobs") && restic["jobs"].is_object() && !restic["jobs"].empty();
     }
+    t.resticJobs = scenario.backup.has_value();
     t.zfsPool = scenario.drill && scenario.drill->zfs.has_value();
     t.repositoryDiskMiB = scenario.drill ? scenario.drill->repositoryDiskMiB : 0;
     return t;
@@ -41,6 +42,10 @@ faults::ScenarioFacts factsOf(const model::Scenario& scenario) {
 /// Why the fault cannot be injected into the scenario ("<kind>: <reason>"), or nothing when it can.
 std::optional<std::string> whyNotApplicable(const faults::ScenarioFacts& t, const faults::FaultKind& kind) {
     std::string kindName(kind.name());
+    if (!t.resticJobs) {
+        return kindName + ": acts on restic jobs; the scenario has none (a container backup's faults are its "
+                          "container-backup steps' containerFault)";
+    }
     if (kind.perJob() && !t.singleJob()) {
         return kindName + ": acts on one job's run; the scenario has " + std::to_string(t.services) + " service(s)" +
                (t.handWritten ? " and hand-written jobs" : "");

@@ -30,6 +30,7 @@ struct ScenarioFacts {
     bool snapshotService = false;   ///< a service has backup.useSnapshots
     bool zfsPool = false;           ///< the drill has a ZFS pool (/drill/zfs)
     unsigned repositoryDiskMiB = 0; ///< the drill's small repository disk (0: none)
+    bool resticJobs = true;         ///< the scenario has /backup (a drill of container backups alone has not)
     /// One service and no hand-written jobs: the one job that a per-job fault acts on.
     bool singleJob() const { return services == 1 && !handWritten; }
 };

@@ -78,6 +78,22 @@ struct ZfsPool {
     std::vector<std::string> datasets; ///< created with `zfs create -p`, e.g. "tank/app"
 };
 
+/// A container the drill runs under podman in the guest, as NixOS's
+/// virtualisation.oci-containers does: unit podman-<name>.service runs `podman run` of the
+/// drill's local busybox image (docs/drill-format.md, Containers).
+struct PodmanContainer {
+    std::string name;
+    std::vector<std::string> cmd; ///< the container's command in that image
+    /// Named volumes and where the container mounts them ("site" -> "/srv"), in order.
+    std::vector<std::pair<std::string, std::string>> volumes;
+    /// The container serves the files of volume `httpVolume` at http://127.0.0.1:<httpPort>/<path>
+    /// (its cmd runs an HTTP server on the host network); 0: it serves nothing the drill asks.
+    unsigned httpPort = 0;
+    std::string httpVolume;
+
+    std::string unit() const { return "podman-" + name + ".service"; }
+};
+
 struct Drill {
     /// guest kind: "debian" (systemd, built from Debian packages) or "nixos" (the scenario's NixOS
     /// system, built by flake.nix)
@@ -101,6 +117,8 @@ struct Drill {
     /// Services of the guest's own packages that the drill enables and starts at provisioning,
     /// before the contract's units (a database server the contract's hooks talk to).
     std::vector<std::string> units;
+    /// Containers run under podman (the guest's podman; the Debian guest only), by name order.
+    std::vector<PodmanContainer> podman;
     /// Units the host runs that no contract of the scenario lists (a mutant's dropped
     /// systemdUnit): provisioned as probe units all the same, stopped by no job. Not read
     /// from scenario files.
@@ -126,7 +144,8 @@ struct Scenario {
     std::optional<nlohmann::ordered_json> containers;
     /// Expected outputs by section ("collector", "backup"); each present section is compared exactly.
     std::optional<nlohmann::ordered_json> expect;
-    /// A VM drill: boot a guest, run the rendered jobs, restore and verify (needs `backup`).
+    /// A VM drill: boot a guest, run the rendered jobs, restore and verify (needs `backup` or
+    /// `containers`).
     std::optional<Drill> drill;
     /// Substrings the evaluation error must contain; non-empty means evaluation must fail.
     std::vector<std::string> expectError;

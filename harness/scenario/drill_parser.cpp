@@ -198,12 +198,73 @@ std::vector<std::string> parseUnits(const Reader& r, const ordered_json& value, 
     return units;
 }
 
+/// drill.podman: containers by name, each { cmd, volumes ["name:/mount"], http? { port, volume } }.
+std::vector<model::PodmanContainer> parsePodman(const Reader& r, const ordered_json& value, const std::string& base) {
+    static const std::regex name("[a-z0-9][a-z0-9_.-]*");
+    if (!value.is_object() || value.empty()) {
+        r.fail(base, "expected an object of containers by name");
+    }
+    std::vector<model::PodmanContainer> out;
+    std::set<std::string> volumes;
+    std::set<unsigned> ports;
+    for (const auto& [key, c] : value.items()) {
+        std::string p = base + "/" + util::escapePointerToken(key);
+        if (!std::regex_match(key, name)) {
+            r.fail(p, "container name \"" + key + "\" must match [a-z0-9][a-z0-9_.-]*");
+        }
+        r.onlyKeys(c, p, {"cmd", "volumes", "http"});
+        model::PodmanContainer pc;
+        pc.name = key;
+        if (!c.contains("cmd") || !c["cmd"].is_array() || c["cmd"].empty()) {
+            r.fail(p + "/cmd", "expected the container's command as a non-empty list of strings");
+        }
+        for (std::size_t i = 0; i < c["cmd"].size(); ++i) {
+            if (!c["cmd"][i].is_string()) {
+                r.fail(p + "/cmd/" + std::to_string(i), "expected a string");
+            }
+            pc.cmd.push_back(c["cmd"][i].get<std::string>());
+        }
+        const auto& vols = c.contains("volumes") ? c["volumes"] : ordered_json::array();
+        if (!vols.is_array()) {
+            r.fail(p + "/volumes", "expected a list of \"volume:/mount/point\"");
+        }
+        static const std::regex volume("([a-z0-9][a-z0-9_.-]*):(/[^:[:space:]]*)");
+        for (std::size_t i = 0; i < vols.size(); ++i) {
+            std::smatch m;
+            std::string text = vols[i].is_string() ? vols[i].get<std::string>() : "";
+            if (!std::regex_match(text, m, volume)) {
+                r.fail(p + "/volumes/" + std::to_string(i), "expected \"volume:/mount/point\" (a named volume)");
+            }
+            if (!volumes.insert(m[1]).second) {
+                r.fail(p + "/volumes/" + std::to_string(i), "volume " + m[1].str() + " is mounted twice");
+            }
+            pc.volumes.emplace_back(m[1], m[2]);
+        }
+        if (c.contains("http")) {
+            const auto& h = c["http"];
+            r.onlyKeys(h, p + "/http", {"port", "volume"});
+            pc.httpPort = r.number(h, p + "/http", "port", 0, 1024, 65535);
+            pc.httpVolume = r.string(h, p + "/http", "volume", "");
+            bool mounted = std::any_of(pc.volumes.begin(), pc.volumes.end(),
+                                       [&](const auto& v) { return v.first == pc.httpVolume; });
+            if (!mounted) {
+                r.fail(p + "/http/volume", "\"" + pc.httpVolume + "\" is not one of the container's volumes");
+            }
+            if (pc.httpPort == 0 || !ports.insert(pc.httpPort).second) {
+                r.fail(p + "/http/port", "expected a port (1024-65535) that no other container serves on");
+            }
+        }
+        out.push_back(std::move(pc));
+    }
+    return out;
+}
+
 model::Drill parseDrill(const ordered_json& section, const std::string& file, const StepCatalogue& catalogue) {
     Reader r{file};
     const std::string base = "/drill";
     r.onlyKeys(section, base,
                {"guest", "seed", "memoryMiB", "vcpus", "data", "steps", "timeouts", "repositoryDiskMiB", "network",
-                "zfs", "units"});
+                "zfs", "units", "podman"});
     model::Drill d;
     d.guest = r.string(section, base, "guest", d.guest);
     if (d.guest != "debian" && d.guest != "nixos") {
@@ -223,6 +284,15 @@ model::Drill parseDrill(const ordered_json& section, const std::string& file, co
         d.zfs = parseZfs(r, section["zfs"], base + "/zfs");
         if (d.guest != "debian") {
             r.fail(base + "/zfs", "a ZFS pool needs the Debian guest (its systemd-zfs image), not \"" + d.guest + "\"");
+        }
+    }
+
+    if (section.contains("podman")) {
+        d.podman = parsePodman(r, section["podman"], base + "/podman");
+        if (d.guest != "debian") {
+            r.fail(base + "/podman",
+                   "podman containers need the Debian guest: a NixOS guest would run them through "
+                   "virtualisation.oci-containers, which nix/nixos/scenario.nix does not declare yet");
         }
     }
 

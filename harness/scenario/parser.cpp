@@ -183,8 +183,10 @@ model::Scenario parseScenario(const std::string& text, const std::string& file, 
     parseInputs(doc, file, s);
     parseExpectations(doc, file, s);
     if (doc.contains("drill")) {
-        if (!s.backup) {
-            contentError(file, "/drill", "a drill runs the rendered backup jobs: the scenario needs /backup settings");
+        if (!s.backup && !s.containers) {
+            contentError(file, "/drill",
+                         "a drill runs the rendered backup jobs or container backups: the scenario needs /backup or "
+                         "/containers settings");
         }
         if (!s.expectError.empty()) {
             contentError(file, "/drill", "a scenario that expects an evaluation error cannot be drilled");

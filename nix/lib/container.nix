@@ -11,7 +11,8 @@
 #     -> systemd.tmpfiles.rules lines creating every destination
 # For the harness (never throw):
 #   validate args -> [ message ... ]          (args as for mkBackupService)
-#   render args   -> { ok; errors; onCalendar; script; files = { "<name>-backup.sh"; ".service"; ".timer"; }; }
+#   render args   -> { ok; errors; onCalendar; script; packages; settings; files = { "<name>-backup.sh"; ".service"; ".timer"; }; }
+#                    (settings: the script's values with defaults applied, for drills)
 let
   inherit (builtins)
     attrNames
@@ -319,6 +320,22 @@ let
       onCalendar = if ok then onCalendar else null;
       script = if ok then script else null;
       packages = if ok then packagesFor (withDefaults args.backupConfig).format else [ ];
+      # What the script was rendered with, defaults applied: a drill judges the archives by it.
+      settings =
+        if ok then
+          let
+            c = withDefaults args.backupConfig;
+          in
+          {
+            inherit (args) serviceName dataPaths;
+            inherit (c) format maxRetentionDays retentionSnapshots;
+            destinations = c.paths;
+            owner = "${args.user}:${args.group}";
+            fileMode = "0640";
+            unit = "${base}.service";
+          }
+        else
+          null;
       files =
         if ok then
           {
@@ -361,6 +378,7 @@ let
         onCalendar = null;
         script = null;
         packages = [ ];
+        settings = null;
         files = { };
       };
 in

@@ -34,9 +34,14 @@ agent_channel=org.qemu.guest_agent.0
 # dmsetup serves the io-errors fault (device-mapper error target over a copy of the data).
 # mariadb-server, redis-server and sqlite3 are the real services of scenarios/services (their
 # contracts' dump hooks and application checks); their units are not started at boot.
+# podman (with crun; netavark named because debootstrap cannot pick a provider of the virtual
+# container-network-stack) runs the real containers of scenarios/container-drills; their image is
+# imported from busybox-static's busybox (no registry is reachable); xz-utils, bzip2, zip and
+# unzip are the container backups' archive formats.
 systemd_packages=(systemd-sysv udev kmod qemu-guest-agent restic coreutils util-linux util-linux-extra
     e2fsprogs procps jq dmsetup postgresql-15 postgresql-client-15 pgbackrest
-    mariadb-server mariadb-client redis-server redis-tools sqlite3)
+    mariadb-server mariadb-client redis-server redis-tools sqlite3
+    podman crun netavark golang-github-containers-image busybox-static xz-utils bzip2 zip unzip)
 # Added to the systemd-zfs guest (from contrib): the kernel headers dkms builds the module against.
 zfs_packages=(linux-headers-"${NIXDRILL_GUEST_KERNEL:-KERNEL}" zfs-dkms zfsutils-linux)
 # Host binaries copied into the initramfs guest (with their shared libraries).

@@ -2,6 +2,7 @@
 #include "engine/drill/jobs.hpp"
 
 #include "guest/guest.hpp"
+#include "util/file.hpp"
 
 #include <algorithm>
 
@@ -27,6 +28,18 @@ std::vector<std::string> dataPaths(const DrillJob& job) {
         }
     }
     return out;
+}
+
+std::size_t unpackSeed(DrillContext& ctx, const std::vector<verify::SeedEntry>& entries) {
+    std::filesystem::path parent = ctx.options.hostScratch ? ctx.options.hostScratch() : "";
+    util::TempDir dir("nixdrill-seed-", parent);
+    auto tar = dir.path() / "seed.tar";
+    verify::writeSeedArchive(entries, dir.path() / "root", tar);
+    auto data = util::readFile(tar);
+    auto& m = ctx.client();
+    m.writeFile("/var/tmp/nixdrill-seed.tar", data);
+    m.must("tar --numeric-owner -xpf /var/tmp/nixdrill-seed.tar -C / && rm -f /var/tmp/nixdrill-seed.tar");
+    return data.size();
 }
 
 std::string serviceOf(const DrillJob& job) {

@@ -18,6 +18,10 @@ std::string resticEnv(const DrillJob& job);
 /// pgBackRest's repository are the job's own output (checked by pg-restore), not data.
 std::vector<std::string> dataPaths(const DrillJob& job);
 
+/// Writes seeded entries into the client: an archive built on the host (under the guest's run
+/// directory, options.hostScratch), unpacked in the guest with owners and modes. Returns its size.
+std::size_t unpackSeed(DrillContext& ctx, const std::vector<verify::SeedEntry>& entries);
+
 /// The service a job was registered for (the seed data's key).
 std::string serviceOf(const DrillJob& job);
 

@@ -33,16 +33,61 @@ std::vector<std::string> stringList(const json& j, const std::string& pointer) {
 
 } // namespace
 
-DrillPlan planFromEvaluation(const json& value) {
-    if (!value.contains("backup") || !value["backup"].is_object()) {
-        throw util::InputError(
-            "/backup: the evaluation rendered no backup jobs (does the scenario enable modules.backup?)");
+namespace {
+
+/// The enabled container backups (containers.<name>.settings), in name order; their files join
+/// the plan's.
+void addContainers(const json& value, DrillPlan& plan) {
+    if (!value.contains("containers") || !value["containers"].is_object()) {
+        return;
     }
-    const auto& b = value["backup"];
+    for (const auto& [name, c] : value["containers"].items()) {
+        if (!c.is_object() || !c.contains("settings") || !c["settings"].is_object()) {
+            continue; // disabled: nothing is installed
+        }
+        std::string p = "/containers/" + util::escapePointerToken(name) + "/settings";
+        const auto& s = c["settings"];
+        DrillContainerBackup cb;
+        cb.name = name;
+        cb.serviceName = stringOr(s, "serviceName");
+        cb.unit = stringOr(s, "unit");
+        cb.dataPaths = stringList(s.value("dataPaths", json()), p + "/dataPaths");
+        cb.destinations = stringList(s.value("destinations", json()), p + "/destinations");
+        cb.format = stringOr(s, "format");
+        cb.owner = stringOr(s, "owner");
+        cb.fileMode = stringOr(s, "fileMode");
+        cb.maxRetentionDays = s.value("maxRetentionDays", 0U);
+        cb.retentionSnapshots = s.value("retentionSnapshots", 0U);
+        if (cb.unit.empty() || cb.serviceName.empty() || cb.dataPaths.empty() || cb.destinations.empty()) {
+            throw util::InputError(p + ": a drillable container backup has a unit, a serviceName, dataPaths and "
+                                       "destinations");
+        }
+        const json files = c.value("files", json::object());
+        for (const auto& [file, text] : files.items()) {
+            if (text.is_string()) {
+                plan.files[file] = text.get<std::string>();
+            }
+        }
+        plan.containers.push_back(std::move(cb));
+    }
+}
+
+} // namespace
+
+DrillPlan planFromEvaluation(const json& value) {
     DrillPlan plan;
+    addContainers(value, plan);
     if (value.contains("collector") && value["collector"].is_object() && value["collector"].contains("persistence")) {
         plan.persistence = stringList(value["collector"]["persistence"], "/collector/persistence");
     }
+    if (!value.contains("backup") || !value["backup"].is_object()) {
+        if (!plan.containers.empty()) {
+            return plan; // a drill of container backups alone
+        }
+        throw util::InputError("/backup: the evaluation rendered no backup jobs and no enabled container backups "
+                               "(does the scenario enable modules.backup or a container's backupConfig?)");
+    }
+    const auto& b = value["backup"];
     if (!b.contains("jobOrder") || !b["jobOrder"].is_array() || b["jobOrder"].empty()) {
         throw util::InputError("/backup/jobOrder: no jobs to drill");
     }

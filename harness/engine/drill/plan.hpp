@@ -48,10 +48,26 @@ struct DrillJob {
     std::string zfsDataset;
 };
 
+/// One rendered container backup (nix/lib/container.nix's settings): its script stops
+/// `serviceName`, archives `dataPaths` and copies the archive to every destination.
+struct DrillContainerBackup {
+    std::string name;
+    std::string unit;        ///< <name>-backup.service
+    std::string serviceName; ///< the unit stopped while the archive is made
+    std::vector<std::string> dataPaths;
+    std::vector<std::string> destinations;
+    std::string format;              ///< tar.gz, tar.xz, tar.bz2 or zip
+    std::string owner;               ///< user:group of every archive
+    std::string fileMode;            ///< e.g. "0640"
+    unsigned maxRetentionDays = 0;   ///< 0: no age limit
+    unsigned retentionSnapshots = 0; ///< 0: keep all
+};
+
 /// What the evaluation rendered for a drill: the jobs in order and the files to install.
 struct DrillPlan {
-    std::vector<DrillJob> jobs;               ///< in the module's job order
-    std::map<std::string, std::string> files; ///< run-<job>.sh and unit files by name
+    std::vector<DrillJob> jobs;                   ///< in the module's job order
+    std::map<std::string, std::string> files;     ///< run-<job>.sh, <name>-backup.sh and unit files by name
+    std::vector<DrillContainerBackup> containers; ///< enabled container backups, by name
     /// The collector's persistence: every enabled contract's dataDir and backupPaths (what an
     /// Impermanence host keeps), in its order; empty when the evaluation has no collector.
     std::vector<std::string> persistence;

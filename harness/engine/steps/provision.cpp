@@ -230,15 +230,11 @@ private:
             }
         }
         ctx.seed = all;
-        std::filesystem::path parent = ctx.options.hostScratch ? ctx.options.hostScratch() : "";
-        util::TempDir dir("nixdrill-seed-", parent);
-        auto tar = dir.path() / "seed.tar";
-        verify::writeSeedArchive(all, dir.path() / "root", tar);
-        auto data = util::readFile(tar);
-        auto& m = ctx.client();
-        m.writeFile("/var/tmp/nixdrill-seed.tar", data);
-        m.must("tar --numeric-owner -xpf /var/tmp/nixdrill-seed.tar -C / && rm -f /var/tmp/nixdrill-seed.tar");
-        ctx.note("seeded " + std::to_string(all.size()) + " entries (" + std::to_string(data.size()) +
+        if (all.empty()) {
+            return; // no restic jobs (a drill of container backups alone)
+        }
+        auto bytes = drill::unpackSeed(ctx, all);
+        ctx.note("seeded " + std::to_string(all.size()) + " entries (" + std::to_string(bytes) +
                  " bytes of tar) from seed " + std::to_string(ctx.drill.seed));
     }
 

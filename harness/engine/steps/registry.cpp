@@ -21,6 +21,7 @@ std::vector<FamilyPtr> drillFamilies() {
     families.push_back(writersFamily());
     families.push_back(workloadFamily());
     families.push_back(auditFamily());
+    families.push_back(containersFamily());
     return families;
 }
 

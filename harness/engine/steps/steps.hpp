@@ -25,5 +25,6 @@ FamilyPtr zfsFamily();        ///< drill.zfs: the pool, snapshot captures, paths
 FamilyPtr writersFamily();    ///< fileWriter: a writer during the backup, its invariant after restores
 FamilyPtr workloadFamily();   ///< exec steps and a backup's writer of a real service
 FamilyPtr auditFamily();      ///< audit-state: files written that no contract declares
+FamilyPtr containersFamily(); ///< container-backup, container-restore: archives of podman containers' volumes
 
 } // namespace nixdrill::engine::steps

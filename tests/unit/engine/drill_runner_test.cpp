@@ -484,6 +484,46 @@ BOOST_AUTO_TEST_CASE(check_service_fails_when_a_unit_does_not_start_and_breaks_w
                cases[1].message);
 }
 
+// A drill of container backups alone: the plan holds the rendered settings and files.
+BOOST_AUTO_TEST_CASE(a_plan_of_container_backups) {
+    json settings = {{"serviceName", "podman-web.service"},
+                     {"unit", "site-backup.service"},
+                     {"dataPaths", {"/var/lib/containers/storage/volumes/web/_data"}},
+                     {"destinations", {"/backup/a", "/backup/b"}},
+                     {"format", "zip"},
+                     {"owner", "backup:backup"},
+                     {"fileMode", "0640"},
+                     {"maxRetentionDays", 4},
+                     {"retentionSnapshots", 2}};
+    json value = {{"containers",
+                   {{"site", {{"ok", true}, {"settings", settings}, {"files", {{"site-backup.sh", "#!/bin/sh\n"}}}}},
+                    {"off", {{"ok", true}, {"settings", nullptr}, {"files", json::object()}}}}}};
+    auto plan = engine::planFromEvaluation(value);
+    BOOST_TEST(plan.jobs.empty());
+    BOOST_REQUIRE_EQUAL(plan.containers.size(), 1U);
+    const auto& cb = plan.containers[0];
+    BOOST_TEST(cb.name == "site");
+    BOOST_TEST(cb.destinations.size() == 2U);
+    BOOST_TEST(cb.maxRetentionDays == 4U);
+    BOOST_TEST(cb.retentionSnapshots == 2U);
+    BOOST_TEST(plan.files.contains("site-backup.sh"));
+    settings.erase("destinations");
+    value["containers"]["site"]["settings"] = settings;
+    try {
+        engine::planFromEvaluation(value);
+        BOOST_FAIL("a container backup without destinations was planned");
+    } catch (const util::InputError& e) {
+        BOOST_TEST(std::string(e.what()).find("/containers/site/settings: a drillable container backup") == 0,
+                   e.what());
+    }
+    try {
+        engine::planFromEvaluation(json{{"containers", {{"off", {{"settings", nullptr}}}}}});
+        BOOST_FAIL("an evaluation with nothing to drill was planned");
+    } catch (const util::InputError& e) {
+        BOOST_TEST(std::string(e.what()).find("no enabled container backups") != std::string::npos, e.what());
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // audit-state: what the guest lists as written since the baseline, judged against the declared

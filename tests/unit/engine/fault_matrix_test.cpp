@@ -57,6 +57,17 @@ BOOST_AUTO_TEST_CASE(a_single_service_scenario_gets_every_kind) {
     BOOST_TEST(names.size() == 11u); // unique names
 }
 
+BOOST_AUTO_TEST_CASE(a_drill_of_container_backups_alone_gets_no_restic_fault) {
+    auto s = scenario::parseScenario(R"({"format": "nixdrill-scenario/1", "services": {}, "containers": {},
+      "drill": {"steps": [{"action": "container-backup"}]}})",
+                                     "c.json", "g", nixdrill::engine::steps::catalogue());
+    auto m = engine::faultMatrix(s, engine::parseFaultList("all"));
+    BOOST_TEST(m.variants.empty());
+    BOOST_REQUIRE_EQUAL(m.notApplicable.size(), 13u);
+    BOOST_TEST(m.notApplicable[0].find("wrong-password: acts on restic jobs; the scenario has none") == 0u,
+               m.notApplicable[0]);
+}
+
 BOOST_AUTO_TEST_CASE(a_backup_fault_sits_between_good_backups_and_restores_around_it) {
     auto m = engine::faultMatrix(drillScenario(oneService), {"kill-mid-backup"});
     BOOST_REQUIRE_EQUAL(m.variants.size(), 1u);

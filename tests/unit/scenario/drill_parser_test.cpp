@@ -147,7 +147,8 @@ BOOST_AUTO_TEST_CASE(retries_only_where_a_step_repeats_cleanly) {
     BOOST_TEST(steps[3].retries == 3u);
     BOOST_TEST(steps[4].retries == 0u); // the default: never retried
     BOOST_TEST(drillErrorOf(R"({"steps": [{"action": "backup", "retries": 1}]})")
-                   .find("d.json: /drill/steps/0/retries: only restore, verify-repository and check-metrics") == 0);
+                   .find("d.json: /drill/steps/0/retries: only restore, verify-repository, check-metrics and "
+                         "container-restore steps may be retried") == 0);
     BOOST_TEST(
         drillErrorOf(
             R"({"steps": [{"action": "backup"}, )"
@@ -375,6 +376,79 @@ BOOST_AUTO_TEST_CASE(audit_state_errors_name_the_pointer) {
           "/drill/steps/1: audit-state must come before the first backup step");
     fails(R"({"steps": [{"action": "backup", "allow": ["/x"]}]})",
           "/drill/steps/0/allow: only applies to audit-state steps");
+}
+
+BOOST_AUTO_TEST_CASE(podman_containers_and_container_steps) {
+    auto d = scenario::parseScenario(withDrill(R"({"podman": {
+        "web": {"cmd": ["httpd", "-f"], "volumes": ["web-site:/srv", "web-conf:/etc/web"],
+                "http": {"port": 8081, "volume": "web-site"}},
+        "worker": {"cmd": ["sleep", "infinity"]}},
+      "steps": [{"action": "container-backup"},
+                {"action": "container-backup", "container": "site", "containerFault": "destination-full", "destination": 1},
+                {"action": "container-restore", "archive": 2, "destination": 0}]})"),
+                                     "d.json", "g", nixdrill::engine::steps::catalogue())
+                 .drill;
+    BOOST_REQUIRE(d);
+    BOOST_REQUIRE_EQUAL(d->podman.size(), 2U);
+    const auto& web = d->podman[0];
+    BOOST_TEST(web.name == "web");
+    BOOST_TEST(web.unit() == "podman-web.service");
+    BOOST_TEST(web.volumes.at(1).first == "web-conf");
+    BOOST_TEST(web.volumes.at(1).second == "/etc/web");
+    BOOST_TEST(web.httpPort == 8081U);
+    BOOST_TEST(web.httpVolume == "web-site");
+    BOOST_TEST(d->podman[1].httpPort == 0U);
+    BOOST_TEST(d->steps.at(2).params.at("archive") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(podman_and_container_step_errors_name_the_pointer) {
+    auto fails = [](const std::string& drill, const std::string& message) {
+        auto e = drillErrorOf(drill);
+        BOOST_TEST_INFO(drill << " -> " << e);
+        BOOST_TEST(e.find(message) != std::string::npos);
+    };
+    const std::string steps = R"(, "steps": [{"action": "container-backup"}]})";
+    fails(R"({"podman": {"Web": {"cmd": ["x"]}})" + steps, "/drill/podman/Web: container name \"Web\" must match");
+    fails(R"({"podman": {"web": {"cmd": []}})" + steps, "/drill/podman/web/cmd: expected the container's command");
+    fails(R"({"podman": {"web": {"cmd": ["x"], "volumes": ["/srv:/srv"]}})" + steps,
+          "/drill/podman/web/volumes/0: expected \"volume:/mount/point\" (a named volume)");
+    fails(R"({"podman": {"web": {"cmd": ["x"], "volumes": ["a:/x"]}, "db": {"cmd": ["y"], "volumes": ["a:/y"]}})" +
+              steps,
+          "volume a is mounted twice");
+    fails(R"({"podman": {"web": {"cmd": ["x"], "volumes": ["a:/x"], "http": {"port": 80, "volume": "a"}}})" + steps,
+          "/drill/podman/web/http/port: must be between 1024 and 65535, got 80");
+    fails(R"({"podman": {"web": {"cmd": ["x"], "volumes": ["a:/x"], "http": {"port": 8080, "volume": "b"}}})" + steps,
+          "/drill/podman/web/http/volume: \"b\" is not one of the container's volumes");
+    fails(R"({"guest": "nixos", "podman": {"web": {"cmd": ["x"]}})" + steps,
+          "/drill/podman: podman containers need the Debian guest");
+    fails(R"({"steps": [{"action": "container-restore"}]})",
+          "/drill/steps/0: a container restore needs a container-backup step before it");
+    fails(R"({"steps": [{"action": "container-backup"}, {"action": "container-restore", "archive": 2}]})",
+          "/drill/steps/1/archive: expected \"latest\" or the number (1-1) of a container-backup step");
+    fails(R"({"steps": [{"action": "container-backup", "containerFault": "destination-full"}]})",
+          "/drill/steps/0/container: a container fault acts on one container backup: name it");
+    fails(R"({"steps": [{"action": "container-backup", "container": "a", "containerFault": "engine-on-fire"}]})",
+          "/drill/steps/0/containerFault: unknown container fault \"engine-on-fire\" (known: destination-full, "
+          "stop-refused)");
+    fails(R"({"steps": [{"action": "container-backup", "destination": 1}]})",
+          "/drill/steps/0/destination: only a destination-full fault takes a destination");
+    fails(R"({"steps": [{"action": "backup", "containerFault": "stop-refused"}]})",
+          "/drill/steps/0/containerFault: only applies to container-backup steps");
+}
+
+BOOST_AUTO_TEST_CASE(a_drill_of_container_backups_alone_needs_no_backup_section) {
+    auto doc = R"({"format": "nixdrill-scenario/1", "services": {}, "containers": {},
+                   "drill": {"steps": [{"action": "container-backup"}]}})";
+    BOOST_TEST(scenario::parseScenario(doc, "d.json", "g", nixdrill::engine::steps::catalogue()).drill.has_value());
+    try {
+        scenario::parseScenario(
+            R"({"format": "nixdrill-scenario/1", "services": {}, "drill": {"steps": [{"action": "backup"}]}})",
+            "d.json", "g", nixdrill::engine::steps::catalogue());
+        BOOST_FAIL("a drill without /backup and /containers was accepted");
+    } catch (const util::InputError& e) {
+        BOOST_TEST(std::string(e.what()).find("the scenario needs /backup or /containers settings") !=
+                   std::string::npos);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

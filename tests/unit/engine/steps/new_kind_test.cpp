@@ -78,8 +78,9 @@ BOOST_AUTO_TEST_CASE(its_key_and_rules_are_the_parsers_from_then_on) {
     BOOST_TEST(errorOf(R"({"steps": [{"action": "mutate", "passes": 1}]})", withSync())
                    .find("/drill/steps/0/passes: only applies to sync-disks steps") != std::string::npos);
     BOOST_TEST(errorOf(R"({"steps": [{"action": "explode"}]})", withSync())
-                   .find("pg-pitr-restore, exec, audit-state, sync-disks)") != std::string::npos);
+                   .find("pg-pitr-restore, exec, audit-state, container-backup, container-restore, sync-disks)") !=
+               std::string::npos);
     BOOST_TEST(errorOf(R"({"steps": [{"action": "sync-disks", "retries": 1}]})", withSync())
-                   .find("/drill/steps/0/retries: only restore, verify-repository and check-metrics steps may be "
-                         "retried") != std::string::npos);
+                   .find("/drill/steps/0/retries: only restore, verify-repository, check-metrics and container-restore "
+                         "steps may be retried") != std::string::npos);
 }
