@@ -335,7 +335,9 @@ build_systemd_guest() {
     # Units that cost boot time and do nothing useful in a throwaway drill VM (TCG runs one vCPU:
     # every unit started delays the others). The serial console is a log file, so no getty; users
     # exist already (sysusers); nobody logs in (user-sessions, utmp); loop and dm_mod load on
-    # demand; virtio-rng seeds the kernel (random-seed).
+    # demand; virtio-rng seeds the kernel (random-seed). podman's own boot units: the drills'
+    # containers are started by their units, never by restart policy (podman-restart took 10 s of a
+    # TCG boot and wrote podman's storage after the unprotected-state audit's baseline).
     local unit
     for unit in qemu-guest-agent.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
         e2scrub_reap.service fstrim.timer man-db.timer dpkg-db-backup.timer systemd-tmpfiles-clean.timer \
@@ -346,7 +348,8 @@ build_systemd_guest() {
         sys-fs-fuse-connections.mount sys-kernel-config.mount modprobe@efi_pstore.service \
         modprobe@fuse.service modprobe@drm.service modprobe@dm_mod.service modprobe@loop.service \
         systemd-sysusers.service systemd-user-sessions.service systemd-update-utmp.service \
-        systemd-update-utmp-runlevel.service systemd-random-seed.service; do
+        systemd-update-utmp-runlevel.service systemd-random-seed.service \
+        podman-restart.service podman-auto-update.timer podman-auto-update.service; do
         ln -sf /dev/null "$root/etc/systemd/system/$unit"
     done
     # No PostgreSQL cluster in the image: the package's 15/main would start with any unit named
