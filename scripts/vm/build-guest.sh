@@ -335,9 +335,10 @@ build_systemd_guest() {
     # Units that cost boot time and do nothing useful in a throwaway drill VM (TCG runs one vCPU:
     # every unit started delays the others). The serial console is a log file, so no getty; users
     # exist already (sysusers); nobody logs in (user-sessions, utmp); loop and dm_mod load on
-    # demand; virtio-rng seeds the kernel (random-seed). podman's own boot units: the drills'
-    # containers are started by their units, never by restart policy (podman-restart took 10 s of a
-    # TCG boot and wrote podman's storage after the unprotected-state audit's baseline).
+    # demand; virtio-rng seeds the kernel (random-seed). podman's own boot units (its API service,
+    # which Debian enables in default.target, its socket, restart and auto-update): the drills'
+    # containers are started by their own units; at boot these cost seconds of TCG time and
+    # wrote podman's storage after the unprotected-state audit's baseline.
     local unit
     for unit in qemu-guest-agent.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
         e2scrub_reap.service fstrim.timer man-db.timer dpkg-db-backup.timer systemd-tmpfiles-clean.timer \
@@ -349,7 +350,7 @@ build_systemd_guest() {
         modprobe@fuse.service modprobe@drm.service modprobe@dm_mod.service modprobe@loop.service \
         systemd-sysusers.service systemd-user-sessions.service systemd-update-utmp.service \
         systemd-update-utmp-runlevel.service systemd-random-seed.service \
-        podman-restart.service podman-auto-update.timer podman-auto-update.service; do
+        podman.service podman.socket podman-restart.service podman-auto-update.timer podman-auto-update.service; do
         ln -sf /dev/null "$root/etc/systemd/system/$unit"
     done
     # No PostgreSQL cluster in the image: the package's 15/main would start with any unit named
