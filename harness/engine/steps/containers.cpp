@@ -483,11 +483,13 @@ void Containers::readWhatWasRead(DrillContext& ctx, const DrillContainerBackup& 
                                         [&](const auto& v) { return verify::isUnder(it->first, volumePath(v.first)); });
             it = inVolume ? a.manifest.erase(it) : std::next(it);
         }
-        for (const auto& [path, e] : stopped) {
+        for (const auto& entry : stopped) {
+            // A named reference, not a structured binding: clang 14 (the fuzz build) cannot capture bindings.
+            const std::string& path = entry.first;
             bool covered = std::any_of(cb.dataPaths.begin(), cb.dataPaths.end(),
                                        [&](const std::string& p) { return verify::isUnder(path, p); });
             if (covered) {
-                a.manifest[path] = e;
+                a.manifest[path] = entry.second;
             }
         }
         a.volumes[c->name] = std::move(stopped);
