@@ -7,6 +7,7 @@
 #include "engine/module_check.hpp"
 #include "engine/mutants.hpp"
 #include "engine/repository_drill.hpp"
+#include "engine/selection.hpp"
 #include "engine/steps/registry.hpp"
 #include "nixdrill_config.hpp"
 #include "nixeval/evaluator.hpp"
@@ -24,6 +25,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <set>
 #include <unistd.h>
 
 using namespace nixdrill;
@@ -125,10 +127,38 @@ std::optional<std::filesystem::path> nixpkgsLibFor(const cli::Options& o) {
     return std::nullopt;
 }
 
+/// A stored run result (the --json of a run).
+/// @throws util::InputError naming the file and what is wrong with it.
+model::RunResult readStoredRun(const std::filesystem::path& file) {
+    nlohmann::json j;
+    std::string text = util::readFile(file);
+    // Reading a run result copies and dumps values recursively: refuse absurd nesting up front.
+    if (auto at = util::findJsonNestingBeyond(text, 512); at != std::string::npos) {
+        auto pos = util::positionOf(text, at);
+        throw util::InputError(file.string() + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
+                               ": JSON nested deeper than 512 levels");
+    }
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, or out_of_range for a number too large for a double ("1e400").
+        throw util::InputError(file.string() + ": not JSON: " + e.what());
+    }
+    try {
+        return report::runResultFromJson(j);
+    } catch (util::Error& e) {
+        e.addContext("while reading the run result " + file.string());
+        throw;
+    }
+}
+
 int runEvalCommand(const cli::Options& o) {
     auto evaluator = makeEvaluator(o);
     auto nixpkgsLib = nixpkgsLibFor(o);
     auto loaded = scenario::loadScenarios(o.paths, engine::steps::catalogue());
+    if (o.only) {
+        engine::keepSelected(loaded.scenarios, engine::parsePatternList(*o.only), {}, false, "--only " + *o.only);
+    }
     engine::EvalRunOptions ro;
     ro.accept = o.accept;
     ro.onCase = [&](const model::CaseResult& c) { printCase(o, c); };
@@ -196,16 +226,86 @@ std::vector<engine::Mutant> expandMutants(scenario::LoadResult& loaded, bool qui
     return mutants;
 }
 
+/// The scenarios of a run: its paths (or --rerun-failed's), expanded by --faults or --mutants
+/// (which --rerun-failed implies when the stored run had them), narrowed by --only.
+/// @throws util::InputError for a selection that names nothing, or a stored run it cannot read.
+scenario::LoadResult loadRunScenarios(const cli::Options& o, std::vector<engine::Mutant>& mutants) {
+    std::optional<engine::RerunPlan> rerun;
+    if (o.rerunFailed) {
+        rerun = engine::rerunPlanOf(readStoredRun(*o.rerunFailed));
+        if (rerun->scenarios.empty()) {
+            return {};
+        }
+    }
+    std::vector<std::filesystem::path> paths = o.paths;
+    if (paths.empty() && rerun) {
+        paths.assign(rerun->paths.begin(), rerun->paths.end());
+    }
+    auto loaded = scenario::loadScenarios(paths, engine::steps::catalogue());
+    std::string what = rerun ? "--rerun-failed " + o.rerunFailed->string() : "";
+    std::optional<std::vector<std::string>> faults;
+    if (o.faults) {
+        faults = engine::parseFaultList(*o.faults);
+    }
+    bool withMutants = o.mutants;
+    // A file that still does not load is reported again as it was (a Broken case named by the
+    // file), not looked for among the scenarios.
+    std::set<std::string> unloadable;
+    for (const auto& e : loaded.errors) {
+        unloadable.insert(std::filesystem::path(e.file).filename().string());
+    }
+    auto narrow = [&](std::set<std::string> names, bool keepBases) {
+        std::erase_if(names, [&](const std::string& n) { return unloadable.count(n) > 0; });
+        if (names.empty()) {
+            loaded.scenarios.clear();
+        } else {
+            engine::keepSelected(loaded.scenarios, {}, names, keepBases, what);
+        }
+    };
+    if (rerun) {
+        std::set<std::string> bases;
+        for (const auto& n : rerun->scenarios) {
+            bases.insert(engine::baseScenarioName(n));
+        }
+        // Before the expansion: the matrix of a scenario that is not rerun would only cost time.
+        narrow(bases, false);
+        if (!faults && !rerun->faultKinds.empty()) {
+            faults = rerun->faultKinds;
+        }
+        withMutants = withMutants || rerun->mutants;
+        if ((faults && withMutants) || (faults && o.accept)) {
+            throw util::InputError(what + ": its fault variants cannot be run with --mutants or --accept");
+        }
+    }
+    if (faults) {
+        expandFaultMatrix(loaded, *faults, o.quiet);
+    }
+    if (withMutants && !loaded.scenarios.empty()) {
+        mutants = expandMutants(loaded, o.quiet);
+    }
+    if (rerun) {
+        narrow(rerun->scenarios, withMutants);
+    }
+    if (o.only) {
+        engine::keepSelected(loaded.scenarios, engine::parsePatternList(*o.only), {}, withMutants, "--only " + *o.only);
+    }
+    std::set<std::string> kept;
+    for (const auto& s : loaded.scenarios) {
+        kept.insert(s.name);
+    }
+    std::erase_if(mutants, [&](const engine::Mutant& m) { return kept.count(m.variant) == 0; });
+    return loaded;
+}
+
 int runRunCommand(const cli::Options& o) {
     auto runStart = std::chrono::steady_clock::now(); // --deadline counts from here
     auto evaluator = makeEvaluator(o);
-    auto loaded = scenario::loadScenarios(o.paths, engine::steps::catalogue());
-    if (o.faults) {
-        expandFaultMatrix(loaded, engine::parseFaultList(*o.faults), o.quiet);
-    }
     std::vector<engine::Mutant> mutants;
-    if (o.mutants) {
-        mutants = expandMutants(loaded, o.quiet);
+    auto loaded = loadRunScenarios(o, mutants);
+    if (o.rerunFailed && loaded.scenarios.empty() && loaded.errors.empty()) {
+        std::cout << "nixdrill: nothing failed or broke in " << o.rerunFailed->string() << ": nothing to run"
+                  << std::endl;
+        return 0;
     }
     // Domains and run directories are destroyed on SIGINT/SIGTERM too.
     vm::installSignalCleanup();
@@ -236,7 +336,7 @@ int runRunCommand(const cli::Options& o) {
     };
     auto run = engine::runScenarios(loaded, evaluator, provider, ro);
     run.runId = runId;
-    if (o.mutants) {
+    if (!mutants.empty()) {
         for (const auto& s : engine::scoreMutants(run, mutants)) {
             std::cout << "mutation score " << s.scenario << ": " << s.score << " killed"
                       << (s.survivors.empty() ? "" : "; survived: " + s.survivors) << std::endl;
@@ -264,27 +364,7 @@ int runDrillCommand(const cli::Options& o) {
 }
 
 int runReportCommand(const cli::Options& o) {
-    nlohmann::json j;
-    std::string text = util::readFile(*o.from);
-    // Reading a run result copies and dumps values recursively: refuse absurd nesting up front.
-    if (auto at = util::findJsonNestingBeyond(text, 512); at != std::string::npos) {
-        auto pos = util::positionOf(text, at);
-        throw util::InputError(o.from->string() + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
-                               ": JSON nested deeper than 512 levels");
-    }
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        // parse_error, or out_of_range for a number too large for a double ("1e400").
-        throw util::InputError(o.from->string() + ": not JSON: " + e.what());
-    }
-    model::RunResult run;
-    try {
-        run = report::runResultFromJson(j);
-    } catch (util::Error& e) {
-        e.addContext("while reading the run result " + o.from->string());
-        throw;
-    }
+    auto run = readStoredRun(*o.from);
     if (!o.quiet) {
         std::cout << report::renderTerminal(run);
     }

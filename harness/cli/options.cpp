@@ -114,6 +114,13 @@ constexpr OptionSpec optionSpecs[] = {
      "backupPath, preBackup, postRestore or systemdUnit, an exclude swallowing\n"
      "its data); reports the mutants killed and survived (docs/drill-format.md,\n"
      "\"Mutation testing\")"},
+    {"--only", "LIST", evalBit | runBit, Section::general,
+     "only the scenarios named by LIST: comma-separated names or shell patterns\n"
+     "(*, ?, [...]) of scenarios, fault variants (NAME@KIND) or mutants (NAME~ID)"},
+    {"--rerun-failed", "RUN", runBit, Section::general,
+     "run: only the scenarios with a failed or broken case in RUN (the --json of\n"
+     "a run), fault variants and mutants included; without PATH, from the files\n"
+     "RUN names"},
     {"--quiet", "", reportingCommands, Section::general, "print only failures and the summary"},
 
     {"--repository", "URL", drillBit, Section::drill, "the restic repository (local path, sftp:, s3:, b2:, rest:)"},
@@ -368,6 +375,8 @@ void readRunOptions(const CommandParser& p, Options& o) {
     }
     o.faults = p.value("--faults");
     o.mutants = p.flag("--mutants");
+    o.only = p.value("--only");
+    o.rerunFailed = p.path("--rerun-failed");
 }
 
 void readDrillOptions(const CommandParser& p, Options& o) {
@@ -400,8 +409,15 @@ bool safeDrillName(const std::string& name) {
 
 /// What each command needs, and the options that belong to one command only.
 void checkCombinations(const Options& o, bool sampleGiven) {
-    if ((o.command == "eval" || o.command == "run") && o.paths.empty()) {
-        throw util::InputError(o.command + " needs at least one scenario file or directory");
+    if ((o.command == "eval" || o.command == "run") && o.paths.empty() && !o.rerunFailed) {
+        throw util::InputError(o.command + " needs at least one scenario file or directory" +
+                               (o.command == "run" ? " (or --rerun-failed RUN)" : ""));
+    }
+    if (o.only && o.command != "eval" && o.command != "run") {
+        throw util::InputError("--only is an option of eval and run (the scenarios they take)");
+    }
+    if (o.rerunFailed && o.command != "run") {
+        throw util::InputError("--rerun-failed is an option of run");
     }
     if (o.command == "drill") {
         if (o.repository.empty() || !o.passwordFile) {

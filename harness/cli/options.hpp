@@ -48,6 +48,10 @@ struct Options {
     bool mutants = false;
     /// run: drills at once (0 = from the machine: its cores) and the memory they may use
     /// together in MiB (0 = from the machine: 80% of its available memory).
+    /// eval, run: --only LIST, the scenarios (or variants) to keep, by name or shell pattern.
+    std::optional<std::string> only;
+    /// run: --rerun-failed RUN, a stored run whose failed or broken scenarios run again.
+    std::optional<std::filesystem::path> rerunFailed;
     unsigned jobs = 0;
     unsigned memoryBudgetMiB = 0;
 

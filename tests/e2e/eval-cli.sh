@@ -60,6 +60,37 @@ check "report exits 0" test $? -eq 0
 check "re-rendered junit is identical" cmp -s "$work/j.xml" "$work/j2.xml"
 check "re-rendered metrics are identical" cmp -s "$work/m.prom" "$work/m2.prom"
 
+# 6b. Re-running what failed: `run --rerun-failed` takes only the failed scenarios of a stored
+# run, from the paths that run recorded; `--only` keeps scenarios by name or pattern. (Scenarios
+# without a drill: no guest boots.)
+mkdir -p "$work/rr"
+cp "$root/scenarios/collector/single-service.json" "$root/scenarios/collector/defaults.json" "$work/rr/"
+jq '.expect.collector.backupOrder = ["ghost"]' "$root/scenarios/collector/single-service.json" >"$work/rr/wrong-one.json"
+(cd "$work" && "$nixdrill" run rr --json "$work/rr1.json" >"$work/out" 2>&1)
+check "rerun: the first run fails" test $? -eq 1
+(cd "$work" && "$nixdrill" run --rerun-failed "$work/rr1.json" --json "$work/rr2.json" >"$work/out" 2>&1)
+check "rerun: the failed scenario fails again" test $? -eq 1
+check "rerun: only the failed scenario ran" \
+    jq -e '[.suites[].cases[] | .scenario] == ["wrong-one"] and .suites[0].cases[0].outcome == "failed"' "$work/rr2.json"
+cp "$work/rr/single-service.json" "$work/rr/wrong-one.json"
+(cd "$work" && "$nixdrill" run --rerun-failed "$work/rr1.json" >"$work/out" 2>&1)
+check "rerun: fixed, it passes" test $? -eq 0
+check "rerun: fixed, one scenario passed" grep -q '^1 passed, 0 failed, 0 broken, 0 skipped' "$work/out"
+"$nixdrill" run --rerun-failed "$work/r.json" >"$work/out" 2>&1
+check "rerun of a run that passed: exit 0" test $? -eq 0
+check "rerun of a run that passed: says nothing ran" grep -qF "nothing failed or broke in $work/r.json" "$work/out"
+rm "$work/rr/wrong-one.json"
+(cd "$work" && "$nixdrill" run --rerun-failed "$work/rr1.json" >"$work/out" 2>&1)
+check "rerun of a removed scenario: exit 2" test $? -eq 2
+check "rerun of a removed scenario: names it" grep -qF "no scenario named wrong-one among the paths" "$work/out"
+"$nixdrill" eval "$work/rr" --only 'single-*' --json "$work/only.json" >"$work/out" 2>&1
+check "--only: exit 0" test $? -eq 0
+check "--only: the matching scenario alone" jq -e '[.suites[].cases[] | .scenario] == ["single-service"]' "$work/only.json"
+"$nixdrill" eval "$work/rr" --only nothing-like-this >"$work/out" 2>&1
+check "--only matching nothing: exit 2" test $? -eq 2
+check "--only matching nothing: lists what there is" \
+    grep -qF -- '--only nothing-like-this selects no scenario; the paths hold: defaults, single-service' "$work/out"
+
 # 7. Reports that cannot be written: non-zero exit, the previous good report left untouched.
 cp "$work/j.xml" "$work/keep.xml"
 "$nixdrill" eval "$root/scenarios/collector" --junit "$work/keep.xml" --json "$work/no/such/dir/r.json" >"$work/out" 2>&1

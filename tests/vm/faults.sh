@@ -72,13 +72,29 @@ check "negative controls: no nixdrill domain left" test "$(domains)" -eq 0
 
 # 3. The matrix mode: a drill scenario once per fault kind, with the catalogue's outcomes.
 "$nixdrill" run --faults wrong-password,kill-mid-backup "$root/scenarios/drills/drill-single-service.json" \
-    --prometheus "$work/matrix.prom" >"$work/out" 2>&1
+    --prometheus "$work/matrix.prom" --json "$work/matrix.json" >"$work/out" 2>&1
 rc=$?
 sed 's/^/# /' "$work/out"
 check "matrix: both variants pass" test $rc -eq 0
 check "matrix: the wrong-password variant ran" grep -q "^PASS .*drill-single-service@wrong-password/[0-9]*-fault-wrong-password " "$work/out"
 check "matrix: the kill-mid-backup variant ran" grep -q "^PASS .*drill-single-service@kill-mid-backup/[0-9]*-fault-kill-mid-backup " "$work/out"
 check "matrix: counted by fault kind" grep -q 'nixdrill_fault_cases{command="run",fault="kill-mid-backup",outcome="passed"} 1' "$work/matrix.prom"
+check "no nixdrill domain left" test "$(domains)" -eq 0
+
+# 3b. --rerun-failed picks the failed drills of a stored run, fault variants rebuilt from their
+# names (without --faults). A libvirt that cannot be reached makes each picked drill Broken at
+# provisioning, before any guest boots: which drills were picked is all this checks.
+unreachable='qemu+unix:///system?socket=/nonexistent'
+jq '(.suites[] | select(.name == "drill.drill-single-service@kill-mid-backup") | .cases[-1].outcome) = "failed"' \
+    "$work/matrix.json" >"$work/matrix-failed.json"
+"$nixdrill" run --rerun-failed "$work/matrix-failed.json" --uri "$unreachable" --json "$work/rerun.json" >"$work/out" 2>&1
+sed 's/^/# /' "$work/out"
+check "rerun of a variant: only the kill-mid-backup variant" jq -e \
+    '[.suites[].cases[].scenario] | unique == ["drill-single-service@kill-mid-backup"]' "$work/rerun.json"
+"$nixdrill" run --rerun-failed "$work/neg.json" --uri "$unreachable" --json "$work/rerun-neg.json" >"$work/out" 2>&1
+check "rerun of the negative controls: the four failed drills" jq -e \
+    '[.suites[].cases[].scenario] | unique == ["fault-bit-flip", "fault-io-errors", "fault-repository-missing", "fault-wrong-password"]' \
+    "$work/rerun-neg.json"
 check "no nixdrill domain left" test "$(domains)" -eq 0
 
 # 4. A contract with dump hooks (preBackup writes into a backed-up path, postBackup removes it)

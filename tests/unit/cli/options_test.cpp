@@ -50,6 +50,10 @@ BOOST_AUTO_TEST_CASE(bad_usage_is_an_input_error) {
 }
 
 BOOST_AUTO_TEST_CASE(run_guest_selection) {
+    auto rerun = cli::parseOptions({"run", "--rerun-failed", "r.json", "--only", "a*,b"}, false);
+    BOOST_TEST(rerun.paths.empty());
+    BOOST_TEST(rerun.rerunFailed.value_or("") == "r.json");
+    BOOST_TEST(rerun.only.value_or("") == "a*,b");
     auto o = cli::parseOptions({"run", "--guest", "nixos", "--guest-image", "result", "s.json"}, false);
     BOOST_TEST(*o.guest == "nixos");
     BOOST_TEST(o.guestImage->string() == "result");
@@ -210,6 +214,12 @@ BOOST_AUTO_TEST_CASE(errors_name_the_flag) {
     BOOST_TEST(messageOf({"run", "s.json", "--mutants", "--guest", "nixos"}).find("--mutants needs the Debian guest") ==
                0);
     BOOST_TEST(messageOf({"drill", "--repository", "/r", "--password-file"}) == "option --password-file needs a value");
+    // --rerun-failed: run only, and it stands in for the paths; --only: eval and run.
+    BOOST_TEST(messageOf({"eval", "s.json", "--rerun-failed", "r.json"}) == "--rerun-failed is an option of run");
+    BOOST_TEST(messageOf({"run"}) == "run needs at least one scenario file or directory (or --rerun-failed RUN)");
+    BOOST_TEST(messageOf({"report", "--from", "r.json", "--only", "a"}) ==
+               "--only is an option of eval and run (the scenarios they take)");
+    BOOST_TEST(messageOf({"run", "s.json", "--only"}) == "option --only needs a value");
 
     // Bad numbers and values: the flag, what it takes, and what it got.
     BOOST_TEST(messageOf({"run", "s.json", "--jobs", "abc"}) == "--jobs takes a positive number, got 'abc'");
