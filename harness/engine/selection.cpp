@@ -25,8 +25,7 @@ void addFaultKind(RerunPlan& plan, const std::string& name) {
     }
 }
 
-bool matchesAny(const std::vector<std::string>& patterns, const std::set<std::string>& names,
-                const std::string& name) {
+bool matchesAny(const std::vector<std::string>& patterns, const std::set<std::string>& names, const std::string& name) {
     return names.count(name) > 0 || std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
                return ::fnmatch(p.c_str(), name.c_str(), 0) == 0;
            });

@@ -111,8 +111,9 @@ BOOST_AUTO_TEST_CASE(a_selection_of_nothing_or_of_unknown_names_is_refused) {
     auto s = scenariosNamed({"a", "b"});
     BOOST_TEST(messageOf([&] { engine::keepSelected(s, {"c*"}, {}, false, "--only c*"); }) ==
                "--only c* selects no scenario; the paths hold: a, b");
-    BOOST_TEST(messageOf([&] { engine::keepSelected(s, {}, {"a", "gone"}, false, "--rerun-failed r.json"); }) ==
-               "--rerun-failed r.json: no scenario named gone among the paths (renamed or removed?)");
+    BOOST_TEST(messageOf([&] {
+                   engine::keepSelected(s, {}, {"a", "gone"}, false, "--rerun-failed r.json");
+               }) == "--rerun-failed r.json: no scenario named gone among the paths (renamed or removed?)");
     BOOST_TEST((namesOf(s) == std::vector<std::string>{"a", "b"}));
 }
 
