@@ -98,9 +98,11 @@ constexpr OptionSpec optionSpecs[] = {
     {"--guest-image", "PATH", runBit, Section::general,
      "run: the NixOS guest (`nix build .#guest-<scenario>`: a directory with\n"
      "nixdrill-guest.json), or a directory of them named by scenario"},
-    {"--warm", "", runBit, Section::general,
-     "run: start each drill's guest from a saved state of a booted guest\n"
-     "(saved on first use, cached under /var/cache/nixdrill/warm)"},
+    {"--cold", "", runBit, Section::general,
+     "run: boot every drill's guest cold (the default is warm: each drill\n"
+     "starts from a saved state of a booted guest, saved on first use and\n"
+     "cached under /var/cache/nixdrill/warm; drills with data disks boot cold)"},
+    {"--warm", "", runBit, Section::general, "run: warm starts (the default; the opposite of --cold)"},
     {"--jobs", "N", runBit, Section::general, "run: drills at once (default: the machine's cores)"},
     {"--memory-budget", "MIB", runBit, Section::general,
      "run: memory the guests of parallel drills may use together\n"
@@ -363,7 +365,15 @@ void readRunOptions(const CommandParser& p, Options& o) {
         throw util::InputError("--guest takes debian or nixos, got '" + *o.guest + "'");
     }
     o.guestImage = p.path("--guest-image");
-    o.warm = p.flag("--warm");
+    bool warmFlag = p.flag("--warm");
+    bool coldFlag = p.flag("--cold");
+    if (warmFlag && coldFlag) {
+        throw util::InputError("--warm and --cold contradict each other: give one");
+    }
+    if ((warmFlag || coldFlag) && o.command != "run") {
+        throw util::InputError("--warm and --cold are options of run (the drills)");
+    }
+    o.warm = !coldFlag;
     for (auto [flag, target] : {std::pair{"--jobs", &o.jobs}, std::pair{"--memory-budget", &o.memoryBudgetMiB}}) {
         if (auto v = p.value(flag)) {
             auto n = wholeNumber<unsigned long long>(*v);
@@ -439,8 +449,8 @@ void checkCombinations(const Options& o, bool sampleGiven) {
     if (o.guestImage && o.guest && *o.guest == "debian") {
         throw util::InputError("--guest-image is a NixOS guest; it cannot go with --guest debian");
     }
-    if ((o.warm || o.jobs != 0 || o.memoryBudgetMiB != 0) && o.command != "run") {
-        throw util::InputError("--warm, --jobs and --memory-budget are options of run (the drills)");
+    if ((o.jobs != 0 || o.memoryBudgetMiB != 0) && o.command != "run") {
+        throw util::InputError("--jobs and --memory-budget are options of run (the drills)");
     }
     if (o.faults && o.command != "run") {
         throw util::InputError("--faults is an option of run (the drills)");

@@ -40,8 +40,8 @@ struct Options {
     /// run: --guest debian|nixos (overrides the scenarios' drill.guest) and --guest-image PATH.
     std::optional<std::string> guest;
     std::optional<std::filesystem::path> guestImage;
-    /// run: start drill guests from saved states (docs/vm.md, "Warm starts").
-    bool warm = false;
+    /// run: start drill guests from saved states (docs/vm.md, "Warm starts"); false with --cold.
+    bool warm = true;
     /// run: --faults all|KIND,... runs every drill scenario once per applicable fault kind.
     std::optional<std::string> faults;
     /// run: --mutants runs every drill scenario and the mutants of its contracts.

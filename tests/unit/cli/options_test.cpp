@@ -258,6 +258,11 @@ BOOST_AUTO_TEST_CASE(values_as_before) {
     BOOST_TEST(d.evalTimeout.count() == 300);
     BOOST_TEST(d.jobs == 0u);
     BOOST_TEST(!d.quiet);
+    // Warm starts are the default; --cold boots every guest; both at once is a contradiction.
+    BOOST_TEST(d.warm);
+    BOOST_TEST(!cli::parseOptions({"run", "--cold", "s"}, false).warm);
+    BOOST_TEST(messageOf({"run", "--cold", "--warm", "s"}).find("contradict") != std::string::npos);
+    BOOST_TEST(messageOf({"eval", "--cold", "s"}).find("options of run") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
