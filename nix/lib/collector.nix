@@ -9,8 +9,10 @@
 { paths }:
 let
   inherit (builtins)
+    all
     attrNames
     concatMap
+    dirOf
     elemAt
     filter
     foldl'
@@ -29,13 +31,14 @@ let
     map
     match
     partition
+    removeAttrs
     replaceStrings
     sort
+    substring
     toJSON
     typeOf
     ;
   inherit (paths)
-    ancestorsOfNormalised
     hasDotDot
     isAbsolute
     normalisePath
@@ -115,8 +118,14 @@ let
         if isString x then checkElem o x else expected o "a string" x
       ) (genList (i: i) (length v));
 
-  checkStrList = checkList (_: _: [ ]);
-  checkPathList = checkList checkPath;
+  checkStrList = opt: v: if isList v && builtins.all isString v then [ ] else checkList (_: _: [ ]) opt v;
+  # The common case (every element a clean absolute path) without the per-index messages.
+  checkPathList =
+    opt: v:
+    if isList v && builtins.all (x: isString x && isAbsolute x && !hasDotDot x) v then
+      [ ]
+    else
+      checkList checkPath opt v;
 
   unknownOption = opt: _: [ "${opt}: unknown option" ];
 
@@ -239,10 +248,63 @@ let
         expected opt "an attribute set" v
     );
 
+  # A clean absolute path, tested inline (no call): absolute and no ".." segment.
+  # quickValid decides the common contract in a few primitive operations; whatever it does not
+  # accept goes through validateService, which alone writes messages. It must never accept
+  # what validateService rejects (tests/nix/collector/eval-okay-quick-validation.nix).
+  quickFields = [
+    "enable"
+    "dataDir"
+    "backupPaths"
+    "systemdUnits"
+    "priority"
+    "exclude"
+    "preBackup"
+    "postBackup"
+  ];
+  cleanAbsolute =
+    p: isString p && substring 0 1 p == "/" && (let s = "/" + p + "/"; in replaceStrings [ "/../" ] [ "" ] s == s);
+  isStrOrNull = v: v == null || isString v;
+  quickValid =
+    name: v:
+    isAttrs v
+    && removeAttrs v quickFields == { }
+    && isSafeName name
+    && isBool (v.enable or false)
+    && (
+      let
+        d = v.dataDir or null;
+      in
+      d == null || d == "" || cleanAbsolute d
+    )
+    && (
+      let
+        b = v.backupPaths or [ ];
+      in
+      isList b && all cleanAbsolute b
+    )
+    && (
+      let
+        u = v.systemdUnits or [ ];
+      in
+      isList u && all isString u
+    )
+    && isInt (v.priority or 0)
+    && (
+      let
+        e = v.exclude or [ ];
+      in
+      isList e && all isString e
+    )
+    && isStrOrNull (v.preBackup or null)
+    && isStrOrNull (v.postBackup or null);
+
   validate =
     services:
     if isAttrs services then
-      concatMap (name: validateService name services.${name}) (attrNames services)
+      concatMap (name: let v = services.${name}; in if quickValid name v then [ ] else validateService name v) (
+        attrNames services
+      )
     else
       expected optionPrefix "an attribute set" services;
 
@@ -287,17 +349,6 @@ let
       };
     };
 
-  # { path = normalised string; ancestors = its strict ancestors, "/" first (lazy); }
-  normalised =
-    p:
-    let
-      path = normalisePath p;
-    in
-    {
-      inherit path;
-      ancestors = ancestorsOfNormalised path;
-    };
-
   indices = n: genList (i: i) n;
 
   # Working record of one enabled service (defaults filled in).
@@ -306,11 +357,21 @@ let
     let
       s = withDefaults name v;
       # dataDir first, then backupPaths; normalised once and shared by both outputs.
-      own = map normalised ((if s.dataDir == null || s.dataDir == "" then [ ] else [ s.dataDir ]) ++ s.backupPaths);
+      own = map normalisePath ((if s.dataDir == null || s.dataDir == "" then [ ] else [ s.dataDir ]) ++ s.backupPaths);
+      # True when a strict ancestor of the normalised absolute path `p` is in `present`. Walks
+      # up with dirOf (native) instead of building the list of ancestors, and takes one
+      # argument (a curried one costs a call per argument): at 10k services this and ownerUp
+      # below are the inner loops of the whole collector.
+      hasAncestorPresent =
+        p:
+        let
+          d = dirOf p;
+        in
+        p != "/" && (present ? ${d} || hasAncestorPresent d);
       # path -> index of its first occurrence in `own`.
       present = listToAttrs (
         genList (i: {
-          name = (elemAt own i).path;
+          name = elemAt own i;
           value = i;
         }) (length own)
       );
@@ -334,7 +395,7 @@ let
         let
           x = elemAt own i;
         in
-        if present.${x.path} == i && !(builtins.any (a: present ? ${a}) x.ancestors) then [ x ] else [ ]
+        if present.${x} == i && !(hasAncestorPresent x) then [ x ] else [ ]
       ) (indices (length own));
     };
 
@@ -349,7 +410,7 @@ let
         if v.enable or false then [ (serviceRecord name v) ] else [ ]
       ) (attrNames services);
 
-      persistence = uniqueStrings (concatMap (s: map (x: x.path) s.own) enabled);
+      persistence = uniqueStrings (concatMap (s: s.own) enabled);
 
       # Walk order (priority, name): group by priority, keeping name order inside a group (the
       # services come in attrNames order), then concatenate the groups by ascending priority.
@@ -363,22 +424,33 @@ let
         concatMap (
           i:
           map (x: {
-            name = x.path;
+            name = x;
             value = i;
           }) (elemAt walk i).regPaths
         ) (indices nWalk)
       );
 
-      # Walk index of the earliest registration holding this path or one of its ancestors.
-      ownerOf =
-        x:
-        foldl' (
-          m: a:
+      # Walk index of the earliest registration holding a strict ancestor of `p` (nWalk when
+      # none), walking up with dirOf.
+      ownerUp =
+        p:
+        if p == "/" then
+          nWalk
+        else
           let
-            j = firstHolder.${a} or m;
+            d = dirOf p;
+            j = firstHolder.${d} or nWalk;
+            k = ownerUp d;
           in
-          if j < m then j else m
-        ) firstHolder.${x.path} x.ancestors;
+          if j < k then j else k;
+      # ... or `p` itself.
+      ownerOf =
+        p:
+        let
+          j = firstHolder.${p};
+          k = ownerUp p;
+        in
+        if j < k then j else k;
 
       # Per walk index: paths kept, and paths taken over by an earlier registration.
       analysed = genList (
@@ -387,7 +459,7 @@ let
           r = elemAt walk i;
           parts = partition (x: x.owner < i) (
             map (x: {
-              inherit (x) path;
+              path = x;
               owner = ownerOf x;
             }) r.regPaths
           );
@@ -395,8 +467,10 @@ let
         {
           inherit r;
           idx = i;
-          kept = map (x: x.path) parts.wrong;
+          kept = if parts.right == [ ] then r.regPaths else map (x: x.path) parts.wrong;
           removed = parts.right;
+          # Walk indices of the registrations it took paths from (usually none).
+          from = takenFrom.${toString i} or [ ];
         }
       ) nWalk;
 
@@ -419,16 +493,20 @@ let
 
       unitsOf =
         a:
-        let
-          from = takenFrom.${toString a.idx} or [ ];
-        in
-        uniqueStrings (a.r.systemdUnits ++ concatMap (j: (elemAt walk j).systemdUnits) from);
+        # Most registrations took nothing and stop one unit: nothing to deduplicate.
+        if a.from == [ ] && length a.r.systemdUnits < 2 then
+          a.r.systemdUnits
+        else
+          uniqueStrings (a.r.systemdUnits ++ concatMap (j: (elemAt walk j).systemdUnits) a.from);
 
       # The readiness checks a registration's restore must pass: its own service's and those of
       # the services it took paths from (their units are its units too). Absent when none.
       healthChecksOf =
         a:
-        concatMap (
+        if a.from == [ ] && a.r.healthCheck == null then
+          [ ]
+        else
+          concatMap (
           r:
           if r.healthCheck == null then
             [ ]
@@ -441,7 +519,7 @@ let
                 // r.healthCheck
               )
             ]
-        ) ([ a.r ] ++ map (elemAt walk) (takenFrom.${toString a.idx} or [ ]));
+          ) ([ a.r ] ++ map (elemAt walk) a.from);
 
       survivors = filter (a: a.kept != [ ]) analysed;
 
@@ -504,6 +582,13 @@ in
     isSafeName
     optionPrefix
     ;
+  # validate without its fast path (quickValid): tests check that both always agree.
+  validateFull =
+    services:
+    if isAttrs services then
+      concatMap (name: validateService name services.${name}) (attrNames services)
+    else
+      validate services;
   # Skips validation, for callers that validated already. Undefined results on invalid input.
   collectUnchecked = collectValid;
   # The contract with every default filled in (exposed for other libs and tests).
