@@ -14,3 +14,35 @@ keep_reports() {
     [[ -n ${4:-} && -f $4 ]] && cp "$4" "$dir/nixdrill.prom"
     return 0
 }
+# The owner metadata nixdrill writes into each domain (process, run id, run directory).
+owner_of() { virsh -c "${LIBVIRT_DEFAULT_URI:-qemu:///system}" metadata "$1" http://nixdrill.dev/xmlns/owner/1 2>/dev/null; }
+# domains_of SCENARIO: how many nixdrill domains run a drill of SCENARIO. A cold-booted one is
+# named after it; one restored from a warm slot is named after the slot and only its owner
+# metadata says whose it is: its run directory is <run root>/nixdrill-<run>-<scenario>-XXXXXX.
+domains_of() {
+    local d count=0
+    for d in $(virsh -c "${LIBVIRT_DEFAULT_URI:-qemu:///system}" list --all --name 2>/dev/null); do
+        [[ $d == nixdrill-* ]] || continue
+        if [[ $d == *-"$1" ]] || owner_of "$d" | grep -q "dir=\"[^\"]*-$1-[^\"/-]*\""; then
+            count=$((count + 1))
+        fi
+    done
+    echo "$count"
+}
+# domains_of_run RUN_ID: how many domains belong to that run (named after it, or its metadata).
+domains_of_run() {
+    local d count=0
+    for d in $(virsh -c "${LIBVIRT_DEFAULT_URI:-qemu:///system}" list --all --name 2>/dev/null); do
+        if [[ $d == *"$1"* ]] || owner_of "$d" | grep -q "run=\"$1\""; then
+            count=$((count + 1))
+        fi
+    done
+    echo "$count"
+}
+# run_bg NAME CMD...: runs CMD in the background, its output in $work/NAME.out and its exit status
+# in $work/NAME.rc (read them after `wait`).
+run_bg() {
+    local name=$1
+    shift
+    ("$@" >"$work/$name.out" 2>&1; echo $? >"$work/$name.rc") &
+}

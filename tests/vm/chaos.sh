@@ -15,9 +15,9 @@ trap 'rm -rf "$work"' EXIT
 # shellcheck source=../lib/vm.sh
 . "$(dirname "$0")/../lib/vm.sh"
 scenario=$root/scenarios/drills/drill-single-service.json
-# This test's own domains (named after the scenario): other drills on the machine do not count,
+# This test's own domains (its scenario's, cold or warm): other drills on the machine do not count,
 # except before restarting libvirtd, which would break them (`domains`, every nixdrill domain).
-ours() { virsh -c qemu:///system list --all --name 2>/dev/null | grep -c -- '-drill-single-service$' || true; }
+ours() { domains_of drill-single-service; }
 # Waits (up to 180 s) until a nixdrill domain runs and the drill has got past booting.
 wait_for_domain() {
     for _ in $(seq 360); do
@@ -90,7 +90,7 @@ check "deadline: one step is Broken saying the deadline passed" \
 check "deadline: every later step is Skipped because of it" \
     jq -e '[.suites[] | select(.name | startswith("drill.")) | .cases[] | select(.outcome == "skipped") | .message] | length > 0 and all(test("not run: the run deadline"))' "$work/d.json"
 check "deadline: JUnit written" grep -q '<error ' "$work/d.xml"
-check "deadline: its domain is gone" bash -c "! virsh -c qemu:///system list --all --name | grep -q \"\$(jq -r .runId '$work/d.json')\""
+check "deadline: its domain is gone" test "$(domains_of_run "$(jq -r .runId "$work/d.json")")" -eq 0
 
 # 4. libvirtd restarted in the middle of a drill.
 run_dirs() { find "$run_root" -maxdepth 1 -name 'nixdrill-*' -type d 2>/dev/null | wc -l; }
