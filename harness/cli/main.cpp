@@ -8,11 +8,13 @@
 #include "engine/mutants.hpp"
 #include "engine/repository_drill.hpp"
 #include "engine/selection.hpp"
+#include "engine/shard.hpp"
 #include "engine/steps/registry.hpp"
 #include "nixdrill_config.hpp"
 #include "nixeval/evaluator.hpp"
 #include "report/json_report.hpp"
 #include "report/junit.hpp"
+#include "report/merge.hpp"
 #include "report/prometheus.hpp"
 #include "report/terminal.hpp"
 #include "scenario/parser.hpp"
@@ -152,6 +154,32 @@ model::RunResult readStoredRun(const std::filesystem::path& file) {
     }
 }
 
+/// --shard K/N: keeps this runner's part of the scenarios, and says what it kept. Files that
+/// did not load are reported by shard 1 alone, so that merged shards report them once.
+void applyShard(const cli::Options& o, scenario::LoadResult& loaded) {
+    if (!o.shard) {
+        return;
+    }
+    auto shard = engine::parseShard(*o.shard);
+    std::map<std::string, double> durations;
+    if (o.shardDurations) {
+        durations = engine::recordedDurations(readStoredRun(*o.shardDurations));
+    }
+    auto total = loaded.scenarios.size();
+    auto load = engine::keepShard(loaded.scenarios, shard, durations);
+    if (shard.index != 1) {
+        loaded.errors.clear();
+    }
+    if (!o.quiet) {
+        std::string loads;
+        for (auto seconds : load) {
+            loads += (loads.empty() ? "" : ", ") + std::to_string(static_cast<long long>(seconds + 0.5)) + " s";
+        }
+        std::cout << "....  shard " << *o.shard << ": " << loaded.scenarios.size() << " of " << total
+                  << " scenario(s); expected per shard: " << loads << std::endl;
+    }
+}
+
 int runEvalCommand(const cli::Options& o) {
     auto evaluator = makeEvaluator(o);
     auto nixpkgsLib = nixpkgsLibFor(o);
@@ -159,6 +187,7 @@ int runEvalCommand(const cli::Options& o) {
     if (o.only) {
         engine::keepSelected(loaded.scenarios, engine::parsePatternList(*o.only), {}, false, "--only " + *o.only);
     }
+    applyShard(o, loaded);
     engine::EvalRunOptions ro;
     ro.accept = o.accept;
     ro.onCase = [&](const model::CaseResult& c) { printCase(o, c); };
@@ -289,6 +318,7 @@ scenario::LoadResult loadRunScenarios(const cli::Options& o, std::vector<engine:
     if (o.only) {
         engine::keepSelected(loaded.scenarios, engine::parsePatternList(*o.only), {}, withMutants, "--only " + *o.only);
     }
+    applyShard(o, loaded);
     std::set<std::string> kept;
     for (const auto& s : loaded.scenarios) {
         kept.insert(s.name);
@@ -364,7 +394,19 @@ int runDrillCommand(const cli::Options& o) {
 }
 
 int runReportCommand(const cli::Options& o) {
-    auto run = readStoredRun(*o.from);
+    std::vector<report::NamedRun> runs;
+    std::string problems; // every unreadable file in one report
+    for (const auto& f : o.from) {
+        try {
+            runs.push_back({f.string(), readStoredRun(f)});
+        } catch (const util::Error& e) { // unreadable, not JSON, not a run result
+            problems += (problems.empty() ? "" : "\n") + e.describe();
+        }
+    }
+    if (!problems.empty()) {
+        throw util::InputError(problems);
+    }
+    auto run = runs.size() == 1 ? std::move(runs[0].run) : report::mergeRuns(runs);
     if (!o.quiet) {
         std::cout << report::renderTerminal(run);
     }

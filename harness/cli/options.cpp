@@ -1,6 +1,7 @@
 ///@file Command-line parsing with CLI11: one CLI::App per command, built from one table of options.
 #include "cli/options.hpp"
 
+#include "engine/shard.hpp"
 #include "util/error.hpp"
 
 #include <CLI/CLI.hpp>
@@ -53,8 +54,10 @@ constexpr CommandSpec commandSpecs[] = {
      "the latest snapshot (restic restore --verify), compare it with the\n"
      "snapshot's metadata, restic check; never writes to the repository",
      "", ""},
-    {"report", reportBit, "--from RUN", "render reports again from a stored run result (--json output of a run)", "",
-     ""},
+    {"report", reportBit, "--from RUN...",
+     "render reports again from a stored run result (--json output of a run);\n"
+     "several --from: one report of them all (the shards of a --shard run)",
+     "", ""},
     {"version", noCommandBit, "", "print the version", "", ""},
     {"help", noCommandBit, "[COMMAND]", "print this text, or the options of COMMAND (also: nixdrill COMMAND --help)",
      "COMMAND", "the command whose options to print"},
@@ -123,6 +126,13 @@ constexpr OptionSpec optionSpecs[] = {
      "run: only the scenarios with a failed or broken case in RUN (the --json of\n"
      "a run), fault variants and mutants included; without PATH, from the files\n"
      "RUN names"},
+    {"--shard", "K/N", evalBit | runBit, Section::general,
+     "only shard K of N of the selected scenarios (variants included): a\n"
+     "partition every runner computes alike, longest first onto the least\n"
+     "loaded shard; merge the shards' --json with `report --from ... --from ...`"},
+    {"--shard-durations", "RUN", evalBit | runBit, Section::general,
+     "balance --shard by the scenarios' durations in RUN (the --json of a run);\n"
+     "without it a drill counts 60 s + 10 s per step, an evaluation 1 s"},
     {"--quiet", "", reportingCommands, Section::general, "print only failures and the summary"},
 
     {"--repository", "URL", drillBit, Section::drill, "the restic repository (local path, sftp:, s3:, b2:, rest:)"},
@@ -142,7 +152,9 @@ constexpr OptionSpec optionSpecs[] = {
     {"--metrics-dir", "DIR", drillBit, Section::drill,
      "write restic-drill-NAME.prom there (node_exporter textfile collector)"},
 
-    {"--from", "RUN", reportBit, Section::none, "the stored run result to render (the --json output of a run)"},
+    {"--from", "RUN", reportBit, Section::none,
+     "the stored run result to render (the --json output of a run); repeated, the\n"
+     "runs are merged into one (the shards of a --shard run)"},
 };
 
 const CommandSpec* findCommand(std::string_view name) {
@@ -237,6 +249,9 @@ public:
                 option->type_name(std::string(s.valueName));
             }
             option->description(std::string(withoutCommandPrefix(s.help)))->group(groupFor(shown));
+            if (flag == "--from") {
+                option->multi_option_policy(CLI::MultiOptionPolicy::TakeAll); // repeatable: merged
+            }
         }
         // Every command takes operands (unused ones are ignored, as before); they are paths, or
         // the command of `help COMMAND`.
@@ -282,6 +297,20 @@ public:
             throw util::InputError("option " + std::string(flag) + " needs a value");
         }
         return v;
+    }
+
+    /// Every value of a repeatable option, in command-line order.
+    /// @throws util::InputError for an empty value.
+    std::vector<std::filesystem::path> paths(std::string_view flag) const {
+        const CLI::Option* option = app_.get_option(std::string(flag));
+        std::vector<std::filesystem::path> out;
+        for (const auto& v : option->results()) {
+            if (v.empty()) {
+                throw util::InputError("option " + std::string(flag) + " needs a value");
+            }
+            out.emplace_back(v);
+        }
+        return out;
     }
 
     std::optional<std::filesystem::path> path(std::string_view flag) const {
@@ -337,7 +366,7 @@ template <typename Number> std::optional<Number> wholeNumber(const std::string& 
 /// The options of more than one command.
 void readCommonOptions(const CommandParser& p, Options& o) {
     o.reports = {p.path("--junit"), p.path("--prometheus"), p.path("--json")};
-    o.from = p.path("--from");
+    o.from = p.paths("--from");
     o.nixDir = p.path("--nix-dir");
     o.nixpkgs = p.path("--nixpkgs");
     o.accept = p.flag("--accept") || o.accept;
@@ -387,6 +416,11 @@ void readRunOptions(const CommandParser& p, Options& o) {
     o.mutants = p.flag("--mutants");
     o.only = p.value("--only");
     o.rerunFailed = p.path("--rerun-failed");
+    o.shard = p.value("--shard");
+    if (o.shard) {
+        engine::parseShard(*o.shard); // bad input before anything runs
+    }
+    o.shardDurations = p.path("--shard-durations");
 }
 
 void readDrillOptions(const CommandParser& p, Options& o) {
@@ -429,6 +463,12 @@ void checkCombinations(const Options& o, bool sampleGiven) {
     if (o.rerunFailed && o.command != "run") {
         throw util::InputError("--rerun-failed is an option of run");
     }
+    if ((o.shard || o.shardDurations) && o.command != "eval" && o.command != "run") {
+        throw util::InputError("--shard and --shard-durations are options of eval and run (the scenarios they take)");
+    }
+    if (o.shardDurations && !o.shard) {
+        throw util::InputError("--shard-durations balances --shard K/N: give --shard too");
+    }
     if (o.command == "drill") {
         if (o.repository.empty() || !o.passwordFile) {
             throw util::InputError("drill needs --repository URL and --password-file FILE");
@@ -470,8 +510,8 @@ void checkCombinations(const Options& o, bool sampleGiven) {
     if (o.nixpkgs && o.command != "eval") {
         throw util::InputError("--nixpkgs is an option of eval (the module-system comparison)");
     }
-    if (o.command == "report" && !o.from) {
-        throw util::InputError("report needs --from RUN.json");
+    if (o.command == "report" && o.from.empty()) {
+        throw util::InputError("report needs --from RUN.json (repeated: the runs are merged)");
     }
 }
 

@@ -25,7 +25,8 @@ struct Options {
     std::string helpTopic;
     std::vector<std::filesystem::path> paths;
     ReportTargets reports;
-    std::optional<std::filesystem::path> from; ///< report: the stored run result to render
+    /// report: the stored run results to render, merged into one when there are several.
+    std::vector<std::filesystem::path> from;
     std::optional<std::filesystem::path> nixDir;
     /// eval: a nixpkgs (or nixpkgs.lib) checkout; the scenarios are then also evaluated through
     /// the NixOS module system and compared with nix/lib's outputs.
@@ -49,6 +50,10 @@ struct Options {
     /// run: drills at once (0 = from the machine: its cores) and the memory they may use
     /// together in MiB (0 = from the machine: 80% of its available memory).
     /// eval, run: --only LIST, the scenarios (or variants) to keep, by name or shell pattern.
+    /// eval, run: --shard K/N (this runner's part of a partition) and the stored run whose
+    /// durations balance it (--shard-durations RUN).
+    std::optional<std::string> shard;
+    std::optional<std::filesystem::path> shardDurations;
     std::optional<std::string> only;
     /// run: --rerun-failed RUN, a stored run whose failed or broken scenarios run again.
     std::optional<std::filesystem::path> rerunFailed;

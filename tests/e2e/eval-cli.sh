@@ -91,6 +91,39 @@ check "--only matching nothing: exit 2" test $? -eq 2
 check "--only matching nothing: lists what there is" \
     grep -qF -- '--only nothing-like-this selects no scenario; the paths hold: defaults, single-service' "$work/out"
 
+# 6c. Shards: `--shard K/N` (balanced by the durations of the full run's --json) splits the
+# scenarios between runners; `report --from` of every shard merges them into the full run's
+# cases, case for case; overlapping runs and bad shards are refused.
+cases() { jq -S '[.suites[] | .name as $s | .cases[] | {suite: $s, name, scenario, kind, outcome, message}] | sort' "$1"; }
+for k in 1 2; do
+    "$nixdrill" eval "$root/scenarios" --shard "$k/2" --shard-durations "$work/r.json" --json "$work/shard$k.json" \
+        >"$work/out-shard$k" 2>&1
+    check "shard $k/2: exit 0" test $? -eq 0
+    check "shard $k/2: says what it kept" grep -qE "^\.\.\.\.  shard $k/2: [1-9][0-9]* of [0-9]+ scenario\(s\)" "$work/out-shard$k"
+done
+"$nixdrill" report --from "$work/shard1.json" --from "$work/shard2.json" --json "$work/merged.json" \
+    --junit "$work/merged.xml" >"$work/out" 2>&1
+check "merge: exit 0" test $? -eq 0
+check "merge: the shards are disjoint and cover every case of the full run" \
+    bash -c "diff <(cases '$work/merged.json') <(cases '$work/r.json')"
+check "merge: each shard has fewer cases than the whole" \
+    test "$(jq '[.suites[].cases[]] | length' "$work/shard1.json")" -lt "$(jq '[.suites[].cases[]] | length' "$work/r.json")"
+check "merge: the JUnit of the merged run counts every case" \
+    test "$(xmllint --xpath 'count(//testcase)' "$work/merged.xml")" = "$(xmllint --xpath 'count(//testcase)' "$work/j.xml")"
+check "merge: it names the runs merged" jq -e '.properties["merge.runs"] | test(",")' "$work/merged.json"
+"$nixdrill" report --from "$work/shard1.json" --from "$work/r.json" >"$work/out" 2>&1
+check "merge of overlapping runs: exit 2" test $? -eq 2
+check "merge of overlapping runs: names a scenario in both" grep -qE "scenario [^ ]+ is in both .*shard1.json and .*r.json" "$work/out"
+"$nixdrill" report --from "$work/shard1.json" --from "$work/missing.json" --from "$work/j.xml" >"$work/out" 2>&1
+check "merge of unreadable runs: exit 2" test $? -eq 2
+check "merge of unreadable runs: both named in one report" \
+    bash -c "grep -q 'missing.json' '$work/out' && grep -q 'j.xml: not JSON' '$work/out'"
+for bad in 3/2 0/0 1/0 x/2; do
+    "$nixdrill" eval "$root/scenarios" --shard "$bad" >"$work/out" 2>&1
+    check "--shard $bad: exit 2" test $? -eq 2
+    check "--shard $bad: says why" grep -qF -- "--shard $bad: " "$work/out"
+done
+
 # 7. Reports that cannot be written: non-zero exit, the previous good report left untouched.
 cp "$work/j.xml" "$work/keep.xml"
 "$nixdrill" eval "$root/scenarios/collector" --junit "$work/keep.xml" --json "$work/no/such/dir/r.json" >"$work/out" 2>&1

@@ -16,19 +16,21 @@ keep_reports() {
 }
 # The owner metadata nixdrill writes into each domain (process, run id, run directory).
 owner_of() { virsh -c "${LIBVIRT_DEFAULT_URI:-qemu:///system}" metadata "$1" http://nixdrill.dev/xmlns/owner/1 2>/dev/null; }
-# domains_of SCENARIO: how many nixdrill domains run a drill of SCENARIO. A cold-booted one is
-# named after it; one restored from a warm slot is named after the slot and only its owner
-# metadata says whose it is: its run directory is <run root>/nixdrill-<run>-<scenario>-XXXXXX.
-domains_of() {
-    local d count=0
+# names_of SCENARIO: the nixdrill domains running a drill of SCENARIO (a grep -E pattern). A
+# cold-booted one is named nixdrill-<run>-<scenario>; one restored from a warm slot is named
+# after the slot and only its owner metadata says whose it is: its run directory is
+# <run root>/nixdrill-<run>-<scenario>-XXXXXX.
+names_of() {
+    local d
     for d in $(virsh -c "${LIBVIRT_DEFAULT_URI:-qemu:///system}" list --all --name 2>/dev/null); do
         [[ $d == nixdrill-* ]] || continue
-        if [[ $d == *-"$1" ]] || owner_of "$d" | grep -q "dir=\"[^\"]*-$1-[^\"/-]*\""; then
-            count=$((count + 1))
+        if [[ $d =~ -($1)$ ]] || owner_of "$d" | grep -Eq "dir=\"[^\"]*-($1)-[^\"/-]*\""; then
+            echo "$d"
         fi
     done
-    echo "$count"
 }
+# domains_of SCENARIO: how many there are.
+domains_of() { names_of "$1" | wc -l; }
 # domains_of_run RUN_ID: how many domains belong to that run (named after it, or its metadata).
 domains_of_run() {
     local d count=0

@@ -20,7 +20,7 @@ run_root=${NIXDRILL_RUN_ROOT:-/var/tmp/nixdrill}
 marker="NXDPLANT$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 
 # The single-service drill with an environment file, and the wrong-password fault drill; named
-# secret-* so that the observer touches only this test's guests (domain nixdrill-<run>-<scenario>).
+# secret-* so that the observer touches only this test's guests (tests/lib/vm.sh: names_of).
 mkdir -p "$work/scenarios" "$work/observed"
 jq '.backup.restic.repositories.local.environmentFile = "/run/keys/restic-env"' \
     "$root/scenarios/drills/drill-single-service.json" >"$work/scenarios/secret-env.json"
@@ -48,7 +48,7 @@ observe() {
         for f in "$run_root"/nixdrill-*secret-*/console.log; do
             [[ -f $f ]] && cp "$f" "$work/observed/console-$(basename "$(dirname "$f")").log" 2>/dev/null
         done
-        for dom in $(virsh -c "$uri" list --name 2>/dev/null | grep '^nixdrill-.*-secret-'); do
+        for dom in $(names_of 'secret-[a-z-]+'); do
             virsh -c "$uri" dumpxml "$dom" >"$work/observed/xml-$dom.xml" 2>/dev/null
             if [[ ! -s $work/observed/password-$dom ]]; then
                 guest_file "$dom" /run/keys/restic-password >"$work/observed/password-$dom" 2>/dev/null || true
@@ -84,6 +84,6 @@ done
 check "no marker in any console capture" bash -c "! grep -aq '$marker' '$work'/observed/console-*.log"
 check "no marker in any domain XML" bash -c "! grep -q '$marker' '$work'/observed/xml-*.xml"
 check "no marker on any host command line" bash -c "! grep -q '$marker' '$work'/observed/ps-*.txt"
-check "no domain of this test after" test "$(virsh -c "$uri" list --all --name | grep -c '^nixdrill-.*-secret-')" -eq 0
+check "no domain of this test after" test "$(domains_of 'secret-[a-z-]+')" -eq 0
 
 tap_finish

@@ -265,4 +265,22 @@ BOOST_AUTO_TEST_CASE(values_as_before) {
     BOOST_TEST(messageOf({"eval", "--cold", "s"}).find("options of run") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(shards_and_merged_reports) {
+    auto s = cli::parseOptions({"run", "--shard", "2/3", "--shard-durations", "old.json", "s"}, false);
+    BOOST_TEST(*s.shard == "2/3");
+    BOOST_TEST(s.shardDurations->string() == "old.json");
+    BOOST_TEST(cli::parseOptions({"eval", "--shard", "1/2", "s"}, false).shard.has_value());
+    // Bad shards are refused while parsing, before anything runs.
+    BOOST_TEST(contains(messageOf({"run", "--shard", "3/2", "s"}), "--shard 3/2: K must be from 1 to N (2), got 3"));
+    BOOST_TEST(contains(messageOf({"run", "--shard", "0/0", "s"}), "--shard 0/0: N must be from 1 to 1000, got 0"));
+    BOOST_TEST(contains(messageOf({"report", "--shard", "1/2", "--from", "r.json"}), "options of eval and run"));
+    BOOST_TEST(contains(messageOf({"run", "--shard-durations", "old.json", "s"}), "give --shard too"));
+    // --from repeats, in command-line order; one stays one.
+    auto r = cli::parseOptions({"report", "--from", "a.json", "--junit", "j.xml", "--from", "b.json"}, false);
+    BOOST_TEST((r.from == std::vector<std::filesystem::path>{"a.json", "b.json"}));
+    BOOST_TEST(cli::parseOptions({"report", "--from", "a.json"}, false).from.size() == 1u);
+    BOOST_TEST(contains(messageOf({"report"}), "report needs --from RUN.json"));
+    BOOST_TEST(contains(messageOf({"report", "--from", "", "--from", "b.json"}), "--from needs a value"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
