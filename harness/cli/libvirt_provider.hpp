@@ -25,7 +25,7 @@ public:
     /// start (cold, warm, warm-saved), boot (seconds to a usable agent) and its parts.
     std::map<std::string, std::string> guestFacts(guest::Guest& guest) override;
 
-    /// --warm: drill guests start from saved states (docs/vm.md, "Warm starts").
+    /// Drill guests start from saved states unless --cold (docs/vm.md, "Warm starts").
     void setWarmStart(bool warm) { warm_ = warm; }
 
     /// --guest / --guest-image: which guest each drill gets (default: the scenario's drill.guest).
@@ -46,7 +46,7 @@ private:
     std::map<std::string, guest::GuestImage> nixosImages_; ///< by scenario
     guest::GuestSelection selection_;
     std::map<std::string, std::string> properties_;
-    bool warm_ = false;
+    bool warm_ = true;
 };
 
 } // namespace nixdrill::cli
