@@ -147,6 +147,7 @@ private:
     AgentTransport& transport_;
     AgentOptions options_;
     AgentStats stats_;
+    std::chrono::duration<double> lastCallTook_{}; ///< of the latest call(), for inPolls
 };
 
 } // namespace nixdrill::guest
