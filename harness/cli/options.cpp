@@ -3,10 +3,10 @@
 
 #include "engine/shard.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cctype>
-#include <charconv>
 #include <memory>
 #include <string_view>
 
@@ -352,17 +352,6 @@ private:
     CLI::Option* operands_ = nullptr;
 };
 
-/// The whole number TEXT, all of it digits (from_chars: no sign for unsigned types, no "+", no
-/// spaces, no hexadecimal); nullopt otherwise.
-template <typename Number> std::optional<Number> wholeNumber(const std::string& text) {
-    Number n{};
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || ptr != text.data() + text.size()) {
-        return std::nullopt;
-    }
-    return n;
-}
-
 /// The options of more than one command.
 void readCommonOptions(const CommandParser& p, Options& o) {
     o.reports = {p.path("--junit"), p.path("--prometheus"), p.path("--json")};
@@ -372,7 +361,7 @@ void readCommonOptions(const CommandParser& p, Options& o) {
     o.accept = p.flag("--accept") || o.accept;
     o.quiet = p.flag("--quiet");
     if (auto v = p.value("--eval-timeout")) {
-        auto secs = wholeNumber<long long>(*v);
+        auto secs = util::wholeNumber<long long>(*v);
         if (!secs || *secs <= 0) {
             throw util::InputError("--eval-timeout takes a positive number of seconds, got '" + *v + "'");
         }
@@ -382,7 +371,7 @@ void readCommonOptions(const CommandParser& p, Options& o) {
 
 void readRunOptions(const CommandParser& p, Options& o) {
     if (auto v = p.value("--deadline")) {
-        auto secs = wholeNumber<long long>(*v);
+        auto secs = util::wholeNumber<long long>(*v);
         if (!secs || *secs < 0 || *secs > 30LL * 24 * 3600) {
             throw util::InputError("--deadline takes seconds from 0 (none) to 2592000, got '" + *v + "'");
         }
@@ -405,7 +394,7 @@ void readRunOptions(const CommandParser& p, Options& o) {
     o.warm = !coldFlag;
     for (auto [flag, target] : {std::pair{"--jobs", &o.jobs}, std::pair{"--memory-budget", &o.memoryBudgetMiB}}) {
         if (auto v = p.value(flag)) {
-            auto n = wholeNumber<unsigned long long>(*v);
+            auto n = util::wholeNumber<unsigned long long>(*v);
             if (!n || *n == 0 || *n > 1000000) {
                 throw util::InputError(std::string(flag) + " takes a positive number, got '" + *v + "'");
             }
@@ -432,7 +421,7 @@ void readDrillOptions(const CommandParser& p, Options& o) {
         o.sample = engine::parseSampleSize(*v);
     }
     if (auto v = p.value("--seed")) {
-        o.seed = wholeNumber<std::uint64_t>(*v);
+        o.seed = util::wholeNumber<std::uint64_t>(*v);
         if (!o.seed) {
             throw util::InputError("--seed takes a non-negative integer below 2^64, got '" + *v + "'");
         }

@@ -2,24 +2,14 @@
 #include "engine/shard.hpp"
 
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <numeric>
-#include <optional>
 
 namespace nixdrill::engine {
 
 namespace {
-
-std::optional<unsigned> wholeNumber(std::string_view text) {
-    unsigned n = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-        return std::nullopt;
-    }
-    return n;
-}
 
 /// Mutants are judged next to their scenario: the group is the name up to '~'.
 std::string groupOf(const std::string& name) {
@@ -34,8 +24,8 @@ Shard parseShard(const std::string& text) {
     if (slash == std::string::npos) {
         throw util::InputError(what + "expected K/N (this runner's shard K of N, 1 <= K <= N)");
     }
-    auto k = wholeNumber(std::string_view(text).substr(0, slash));
-    auto n = wholeNumber(std::string_view(text).substr(slash + 1));
+    auto k = util::wholeNumber<unsigned>(std::string_view(text).substr(0, slash));
+    auto n = util::wholeNumber<unsigned>(std::string_view(text).substr(slash + 1));
     if (!k || !n) {
         throw util::InputError(what + "K and N must be whole numbers (K/N, 1 <= K <= N)");
     }

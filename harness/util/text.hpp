@@ -1,8 +1,10 @@
 ///@file Small text helpers: positions in text, timestamps, JSON pointer tokens, shell quoting.
 #pragma once
 
+#include <charconv>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,5 +32,16 @@ std::string escapePointerToken(std::string_view token);
 
 /// Single-quotes a word for /bin/sh: 'it'\''s' for "it's"; every byte but the quote stays as it is.
 std::string shellQuote(std::string_view word);
+
+/// The whole number TEXT, all of it digits (from_chars: no sign for unsigned types, no "+", no
+/// spaces, no hexadecimal); nullopt otherwise (an empty text too).
+template <typename Number> std::optional<Number> wholeNumber(std::string_view text) {
+    Number n{};
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || ptr != text.data() + text.size()) {
+        return std::nullopt;
+    }
+    return n;
+}
 
 } // namespace nixdrill::util
